@@ -1,0 +1,187 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""The compute driver contract.
+
+A compute driver owns servers, networks and ports and performs the attach
+and detach work. The API layer in front of it does everything that is about
+HTTP or about the caller: microversions, request validation, policy, hiding
+other projects' servers, and the server state and lock checks. A driver is
+therefore called only for a server the caller may act on, in a state that
+allows the action, and answers in the plain value objects below.
+
+Writing a driver
+----------------
+1. Subclass :class:`ComputeDriver` and implement its five abstract methods.
+   The constructor receives the service's ``oslo_config.cfg.ConfigOpts``;
+   register any options of your own on it.
+2. Raise the exceptions of :mod:`nova_attach_ifaces.compute.exception` for
+   expected failures; their ``code`` decides the HTTP status. Anything else
+   that escapes is answered with a 500 (``NotImplementedError``: 501).
+3. Be safe for concurrent calls from many threads of one process, and, if
+   your store is shared, from many processes.
+4. Register the class under the ``nova_attach_ifaces.compute_drivers``
+   entry-point group and select it with ``[compute] driver``.
+5. Prove it with :mod:`nova_attach_ifaces.compute.conformance`.
+
+The request context
+-------------------
+Every method receives the caller's request context (an
+``oslo_context.context.RequestContext``). A driver reads only two of its
+attributes: ``project_id`` (the caller's project) and ``is_admin`` (true when
+the caller passes the ``context_is_admin`` policy rule). They decide which
+networks and ports the caller can see and use, exactly as Neutron would
+decide for the caller's token.
+"""
+
+import abc
+import dataclasses
+import typing
+
+#: ``vm_state`` values in which interfaces may be attached or detached
+#: (Nova's ``check_instance_state`` for attach_interface/detach_interface).
+ATTACHABLE_VM_STATES = frozenset({'active', 'paused', 'stopped'})
+
+#: Every ``vm_state`` Nova knows; an inventory may use any of them.
+VM_STATES = frozenset({
+    'active', 'building', 'paused', 'suspended', 'stopped', 'rescued',
+    'resized', 'soft-delete', 'deleted', 'error', 'shelved',
+    'shelved_offloaded',
+})
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    """A server as the API layer needs it.
+
+    :ivar id: the server UUID, as stored.
+    :ivar project_id: the project that owns the server.
+    :ivar vm_state: one of :data:`VM_STATES`.
+    :ivar task_state: ``None`` when no task is running, else the task name.
+    :ivar locked: whether the server is locked (only admins may then act).
+    :ivar name: display name, informational only.
+    """
+
+    id: str
+    project_id: str
+    vm_state: str = 'active'
+    task_state: typing.Optional[str] = None
+    locked: bool = False
+    name: str = ''
+
+
+@dataclasses.dataclass(frozen=True)
+class FixedIp:
+    """One address of a port, on one subnet."""
+
+    ip_address: str
+    subnet_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    """A port attached to a server, as the API shows it.
+
+    :ivar port_id: the port UUID.
+    :ivar net_id: the UUID of the port's network.
+    :ivar mac_addr: lower-case, colon-separated MAC address.
+    :ivar port_state: Neutron's operational status of the port (``ACTIVE``,
+        ``DOWN``, ``BUILD``, ``ERROR`` or ``N/A``).
+    :ivar fixed_ips: the port's addresses, in allocation order.
+    :ivar tag: the device tag given at attach time, or ``None``.
+    """
+
+    port_id: str
+    net_id: str
+    mac_addr: str
+    port_state: str
+    fixed_ips: typing.Tuple[FixedIp, ...] = ()
+    tag: typing.Optional[str] = None
+
+
+class ComputeDriver(metaclass=abc.ABCMeta):
+    """Base class of every compute driver.
+
+    :param conf: the service configuration (``oslo_config.cfg.ConfigOpts``),
+        already parsed.
+    """
+
+    def __init__(self, conf):
+        self.conf = conf
+
+    @abc.abstractmethod
+    def get_server(self, context, server_id):
+        """Return the :class:`Server` whose id is ``server_id``.
+
+        Servers of every project are returned: hiding other projects'
+        servers from non-admin callers is the API layer's job.
+
+        :raises ServerNotFound: no such server.
+        """
+
+    @abc.abstractmethod
+    def list_interfaces(self, context, server):
+        """Return the :class:`Attachment` list of ``server``.
+
+        The order must be stable between calls (attach order is the natural
+        choice). An empty list when nothing is attached.
+        """
+
+    @abc.abstractmethod
+    def get_interface(self, context, server, port_id):
+        """Return the :class:`Attachment` of ``port_id`` on ``server``.
+
+        :raises PortNotFound: the caller cannot see a port with that id.
+        :raises InterfaceNotAttached: the port exists but is not attached to
+            this server.
+        """
+
+    @abc.abstractmethod
+    def attach_interface(self, context, server, net_id=None, port_id=None,
+                         fixed_ip=None, tag=None):
+        """Attach a port to ``server`` and return its :class:`Attachment`.
+
+        Exactly one of three forms is used (the API layer rejects the rest):
+
+        * ``port_id``: attach that existing port. It must be visible to the
+          caller and not attached to any server.
+        * ``net_id`` (optionally with ``fixed_ip``): create a port on that
+          network for the server's project, with a new unique MAC address
+          and ``fixed_ip`` or the next free address, and attach it.
+        * neither: as ``net_id``, on the only network the server's project
+          can use (its own networks and the shared ones).
+
+        ``tag`` is kept with the attachment and shown from microversion 2.70.
+        The whole attach happens or nothing does.
+
+        :raises PortNotFound, NetworkNotFound: not visible to the caller.
+        :raises PortInUse: the port is attached to a server already.
+        :raises FixedIpAlreadyInUse: ``fixed_ip`` is taken on that network.
+        :raises FixedIpInvalidForNetwork: ``fixed_ip`` is in no subnet of the
+            network.
+        :raises NoMoreFixedIps: the network has no free address.
+        :raises NetworkAmbiguous, InterfaceAttachFailedNoNetwork: no network
+            was given and the project has several or none.
+        :raises PortLimitExceeded: ``[compute] max_interfaces_per_server``
+            would be exceeded.
+        """
+
+    @abc.abstractmethod
+    def detach_interface(self, context, server, port_id):
+        """Detach ``port_id`` from ``server``.
+
+        A port that attach created is deleted; a port the caller supplied is
+        kept, unattached, for reuse. Detach is synchronous: when this method
+        returns, the port no longer appears in :meth:`list_interfaces`.
+
+        :raises PortNotFound: the caller cannot see a port with that id.
+        :raises InterfaceNotAttached: the port is not attached to ``server``.
+        """

@@ -1,0 +1,34 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Options of the [wsgi] group."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('wsgi', title='WSGI application options')
+
+OPTS = [
+    cfg.StrOpt(
+        'api_paste_config',
+        default='api-paste.ini',
+        help='The paste deploy file that assembles the API pipeline. A '
+             'relative path is looked up in the configuration directories, '
+             'then in the directory the package ships it in.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}

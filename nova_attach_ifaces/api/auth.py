@@ -1,0 +1,137 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Who is calling: the context filter, the dev noauth2 filter, pipelines."""
+
+from oslo_log import log as logging
+import webob.dec
+
+from nova_attach_ifaces.api import faults
+from nova_attach_ifaces import conf
+from nova_attach_ifaces import context
+from nova_attach_ifaces import policy
+
+LOG = logging.getLogger(__name__)
+
+#: Where the context filter leaves the caller's context for the API app.
+CONTEXT_KEY = 'nova_attach_ifaces.context'
+#: Where Nova's own pipeline leaves its context (drop-in filter mode).
+UPSTREAM_CONTEXT_KEY = 'nova.context'
+
+# The identity headers keystonemiddleware sets; noauth2 clears any a client
+# sent before setting its own, as keystonemiddleware does.
+_IDENTITY_HEADERS = (
+    'X-User-Id', 'X-User', 'X-User-Name', 'X-User-Domain-Id',
+    'X-Project-Id', 'X-Tenant-Id', 'X-Tenant', 'X-Project-Name',
+    'X-Project-Domain-Id', 'X-Domain-Id', 'X-Roles', 'X-Role',
+    'X-Identity-Status', 'X-Service-Roles', 'X-Is-Admin-Project',
+)
+
+
+def context_from_environ(environ):
+    """The caller's :class:`~nova_attach_ifaces.context.RequestContext`.
+
+    :raises RuntimeError: the pipeline has no context filter (a deployment
+        error, answered with a 500 and logged).
+    """
+    ctx = environ.get(CONTEXT_KEY)
+    if ctx is not None:
+        return ctx
+    upstream = environ.get(UPSTREAM_CONTEXT_KEY)
+    if upstream is not None:
+        ctx = _from_upstream(upstream, environ)
+        environ[CONTEXT_KEY] = ctx
+        return ctx
+    raise RuntimeError('No request context in the WSGI environment: the '
+                       'paste pipeline must run the "context" filter (or '
+                       "Nova's keystonecontext) before the API app.")
+
+
+def _from_upstream(upstream, environ):
+    ctx = context.RequestContext.from_dict(
+        upstream.to_dict(),
+        request_id=environ.get('openstack.request_id', upstream.request_id))
+    ctx.is_admin = policy.check_is_admin(ctx)
+    return ctx
+
+
+class KeystoneContext(object):
+    """Build the request context from keystonemiddleware's headers."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        return cls
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        ctx = context.RequestContext.from_environ(req.environ)
+        if not ctx.user_id:
+            LOG.debug('Neither X-User-Id nor X-User found in request')
+            return faults.fault_response(
+                401, 'The request you have made requires authentication.')
+        ctx.is_admin = policy.check_is_admin(ctx)
+        req.environ[CONTEXT_KEY] = ctx
+        return req.get_response(self.application)
+
+
+class NoAuthMiddleware(object):
+    """DEVELOPMENT ONLY: trust the identity the client claims.
+
+    ``X-Auth-Token: <user>[:<project>]`` names the caller (the project
+    defaults to the user); ``X-Roles`` lists roles, and when it is absent
+    the user named ``admin`` gets ``admin`` and anyone else
+    ``member,reader``. ``OpenStack-System-Scope: all`` makes a system-scoped
+    caller. It sets the same headers keystonemiddleware would, so the rest of
+    the pipeline cannot tell the difference.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        return cls
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        token = req.headers.get('X-Auth-Token')
+        if not token:
+            return faults.fault_response(
+                401, 'Authentication required: with auth_strategy noauth2 '
+                     'send "X-Auth-Token: <user>:<project>".')
+        user_id, _sep, project_id = token.partition(':')
+        roles = req.headers.get('X-Roles')
+        if roles is None:
+            roles = 'admin' if user_id == 'admin' else 'member,reader'
+        system_scope = req.headers.get('OpenStack-System-Scope')
+        for header in _IDENTITY_HEADERS:
+            req.headers.pop(header, None)
+        req.headers['X-User-Id'] = user_id
+        req.headers['X-Roles'] = roles
+        if not system_scope:
+            req.headers['X-Project-Id'] = project_id or user_id
+        return req.get_response(self.application)
+
+
+def pipeline_factory(loader, global_config, **pipelines):
+    """paste composite: the pipeline named by ``[api] auth_strategy``."""
+    strategy = conf.CONF.api.auth_strategy
+    if strategy == 'noauth2':
+        LOG.warning('auth_strategy is noauth2: every client can claim any '
+                    'identity. Never use it outside development.')
+    names = pipelines[strategy].split()
+    app = loader.get_app(names[-1])
+    for name in reversed(names[:-1]):
+        app = loader.get_filter(name)(app)
+    return app

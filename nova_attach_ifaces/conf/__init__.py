@@ -24,13 +24,14 @@ from oslo_policy import opts as policy_opts
 
 from nova_attach_ifaces.conf import api
 from nova_attach_ifaces.conf import compute
+from nova_attach_ifaces.conf import database
 from nova_attach_ifaces.conf import memory
 from nova_attach_ifaces.conf import wsgi
 
 CONF = cfg.ConfigOpts()
 
 #: Modules with ``register_opts(conf)`` and ``list_opts()``, in sample order.
-MODULES = [api, compute, memory, wsgi]
+MODULES = [api, compute, database, memory, wsgi]
 
 
 def register_opts(conf):

@@ -38,7 +38,7 @@ FAULT_NAMES = {
     503: 'serviceUnavailable',
 }
 
-FAULT_CONTENT_TYPE = 'application/json'
+FAULT_CONTENT_TYPE = 'application/json; charset=UTF-8'
 
 UNEXPECTED_ERROR = ('Unexpected API Error. Please contact the administrator '
                     'and quote request id %s.')
@@ -57,8 +57,7 @@ def fault_response(code, message, headers=(), retry_after=None):
     response = webob.Response(
         status=code,
         body=jsonutils.dump_as_bytes({name: fault}),
-        content_type=FAULT_CONTENT_TYPE,
-        charset='UTF-8')
+        content_type=FAULT_CONTENT_TYPE)
     for header, value in headers:
         response.headerlist.append((header, value))
     if retry_after is not None and code in (413, 429):

@@ -1,0 +1,27 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Load the gabbi YAML files in ``gabbits/`` as tests."""
+
+import os
+
+from gabbi import driver
+
+from tests.functional import fixtures
+
+GABBITS = os.path.join(os.path.dirname(__file__), 'gabbits')
+
+
+def load_tests(loader, tests, pattern):
+    return driver.build_tests(GABBITS, loader, host=None,
+                              test_loader_name=__name__,
+                              intercept=fixtures.setup_app,
+                              fixture_module=fixtures)

@@ -1,0 +1,24 @@
+# The two commands of the README's Quick start.
+#   make demo  - install into .venv and serve the demo API on 127.0.0.1:8774
+#   make test  - install tox into .venv-tox and run the style check and the
+#                whole test suite (what CI runs)
+
+PYTHON ?= python3
+
+.PHONY: demo test
+
+.venv/bin/nova-attach-ifaces-api: setup.cfg requirements.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --upgrade pip
+	.venv/bin/pip install --quiet -e .
+	touch $@
+
+demo: .venv/bin/nova-attach-ifaces-api
+	.venv/bin/nova-attach-ifaces-api --demo $(ARGS)
+
+.venv-tox/bin/tox:
+	$(PYTHON) -m venv .venv-tox
+	.venv-tox/bin/pip install --quiet --upgrade pip tox
+
+test: .venv-tox/bin/tox
+	.venv-tox/bin/tox -e pep8,py3

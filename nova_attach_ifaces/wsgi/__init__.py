@@ -11,8 +11,9 @@
 #    under the License.
 """Build the WSGI application from configuration files.
 
-Configuration comes from the files named in ``OS_NOVA_ATTACH_IFACES_CONFIG_FILES``
-(comma-separated) or, failing that, every ``*.conf`` file in
+Configuration comes from the files named in
+``OS_NOVA_ATTACH_IFACES_CONFIG_FILES`` (comma-separated) or, failing that,
+every ``*.conf`` file in
 ``OS_NOVA_ATTACH_IFACES_CONFIG_DIR`` (default ``/etc/nova-attach-ifaces``,
 where ``nova-attach-ifaces.conf`` is read if present).
 """

@@ -199,6 +199,23 @@ def _canonical_id(value, where):
         raise InventoryError('%s: %r is not a UUID' % (where, value))
 
 
+def _address(value):
+    """Return ``value`` as a normalised IP address string, or None.
+
+    ``ipaddress`` decides, not ``netutils.is_valid_ip``: the latter accepts
+    forms (``010.0.0.1``, ``1.2.3``) that ``ipaddress`` then refuses with a
+    bare ValueError naming no inventory entry. Scoped IPv6 addresses
+    (``fe80::1%eth0``) are not port addresses.
+    """
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if getattr(ip, 'scope_id', None):
+        return None
+    return str(ip)
+
+
 class _Builder:
     """Turns schema-valid data into an :class:`Inventory`, checking meaning."""
 
@@ -242,10 +259,13 @@ class _Builder:
                 self.fail(sub_where, 'invalid cidr %r: %s' % (s['cidr'], e))
             gateway = s.get('gateway_ip')
             if gateway is not None:
-                if not netutils.is_valid_ip(gateway):
+                address = _address(gateway)
+                if address is None:
                     self.fail(sub_where, 'invalid gateway_ip %r' % gateway)
-                gateway = str(ipaddress.ip_address(gateway))
-                if ipaddress.ip_address(gateway) not in cidr:
+                gateway = address
+                # ``in`` does not compare IP versions: check it first.
+                ip = ipaddress.ip_address(gateway)
+                if ip.version != cidr.version or ip not in cidr:
                     self.fail(sub_where, 'gateway_ip %s is outside %s'
                               % (gateway, cidr))
             for other in subnets:
@@ -277,9 +297,9 @@ class _Builder:
         fixed_ips = []
         for i, ip in enumerate(data.get('fixed_ips') or []):
             ip_where = '%s.fixed_ips[%d]' % (where, i)
-            if not netutils.is_valid_ip(ip['ip_address']):
+            address = _address(ip['ip_address'])
+            if address is None:
                 self.fail(ip_where, 'invalid ip_address %r' % ip['ip_address'])
-            address = str(ipaddress.ip_address(ip['ip_address']))
             subnet = ipam.subnet_containing(network.subnets, address)
             if subnet is None or not ipam.is_allocatable(subnet, address):
                 self.fail(ip_where, 'ip_address %s is not a usable address of '

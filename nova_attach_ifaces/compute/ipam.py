@@ -51,26 +51,68 @@ def subnet_containing(subnets, address):
     return None
 
 
+def _host_bounds(network):
+    """Return the lowest and highest allocatable integer address of a CIDR.
+
+    These are Neutron's default allocation pool bounds: IPv4 loses the
+    network and broadcast addresses (except on /31 and /32, RFC 3021), IPv6
+    loses the Subnet-Router anycast address (the network address, RFC 4291)
+    except on /127 and /128. They match what ``ipaddress``' ``hosts()``
+    yields, so an address :func:`first_free_address` would never hand out
+    is also refused by :func:`is_allocatable`.
+    """
+    first = int(network.network_address)
+    last = int(network.broadcast_address)
+    if network.version == 4:
+        if network.prefixlen < 31:
+            first, last = first + 1, last - 1
+    elif network.prefixlen < 127:
+        first += 1
+    return first, last
+
+
+def _is_gateway(subnet, ip):
+    # Compare as addresses, not strings: '2001:DB8::1' is '2001:db8::1'.
+    return (subnet.gateway_ip is not None and
+            ip == ipaddress.ip_address(subnet.gateway_ip))
+
+
 def is_allocatable(subnet, address):
     """Whether ``address`` may be given to a port on ``subnet``."""
     network = ipaddress.ip_network(subnet.cidr)
-    ip = ipaddress.ip_address(address)
-    if ip not in network or address == subnet.gateway_ip:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
         return False
-    if network.version == 4 and network.prefixlen < 31:
-        return ip not in (network.network_address, network.broadcast_address)
-    return True
+    # The version check matters: ``in`` does not compare versions.
+    if ip.version != network.version or ip not in network:
+        return False
+    if _is_gateway(subnet, ip):
+        return False
+    first, last = _host_bounds(network)
+    return first <= int(ip) <= last
 
 
-def first_free_address(subnet, taken):
+def first_free_address(subnet, taken, start=None):
     """Return the lowest allocatable address of ``subnet`` not in ``taken``.
 
     :param subnet: an object with ``cidr`` and ``gateway_ip`` attributes.
-    :param taken: a container of address strings already in use.
+    :param taken: a container of (normalised) address strings in use.
+    :param start: optional lower bound (address string or integer): the
+        caller knows every allocatable address below it is taken, so the
+        search can skip them. Without it the scan starts at the bottom of
+        the subnet, which costs O(addresses in use) per allocation.
     :returns: an address string, or None when the subnet is full.
     """
-    for ip in ipaddress.ip_network(subnet.cidr).hosts():
-        address = str(ip)
-        if address != subnet.gateway_ip and address not in taken:
+    network = ipaddress.ip_network(subnet.cidr)
+    first, last = _host_bounds(network)
+    if start is not None:
+        first = max(first, int(ipaddress.ip_address(start)))
+    make = type(network.network_address)
+    gateway = (None if subnet.gateway_ip is None
+               else str(ipaddress.ip_address(subnet.gateway_ip)))
+    for value in range(first, last + 1):
+        address = str(make(value))
+        if address != gateway and address not in taken:
             return address
     return None

@@ -1,0 +1,361 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""The ``memory`` compute driver: an inventory held in process memory.
+
+The driver starts from the inventory file named by ``[memory]
+inventory_file`` (a relative path is looked up next to the configuration
+files, like a policy file; unset means an empty inventory) and forgets every
+change on restart. Each API worker process has its own copy, so run a single
+worker, or use the ``sql`` driver, when changes must be seen by all.
+
+It behaves as Nova in front of Neutron behaves for the caller:
+
+* Visibility. A port is visible to a caller whose project owns it, or to an
+  admin. A network is visible when it is shared, owned by the caller's
+  project, or the caller is an admin. A port attached to a server is also
+  visible through that server to whoever may act on the server (the API
+  layer has checked that), so list, show and detach always agree.
+* ``get_interface``: the attachment if the port is attached to this server;
+  ``InterfaceNotAttached`` if the caller can see the port but it is not
+  attached here; ``PortNotFound`` otherwise.
+* ``attach_interface`` by ``port_id``: the port must be visible
+  (``PortNotFound``) and attached nowhere, this server included
+  (``PortInUse``). Its MAC and addresses are kept.
+* by ``net_id``: the network must be visible (``NetworkNotFound``). A port
+  owned by the server's project is created with a new unique ``fa:16:3e``
+  MAC and either ``fixed_ip`` (``FixedIpAlreadyInUse`` if a port of that
+  network holds it, ``FixedIpInvalidForNetwork`` if no subnet of the network
+  can allocate it) or the lowest free address of the first subnet, in
+  subnet order, that has one (never the gateway, the network or the IPv4
+  broadcast address; ``NoMoreFixedIps`` when every subnet is full). On a
+  network without subnets the port has no address.
+* with neither: the networks the server's project can use (its own and the
+  shared ones); exactly one is used as for ``net_id``, none is
+  ``InterfaceAttachFailedNoNetwork``, several is ``NetworkAmbiguous``.
+* ``[compute] max_interfaces_per_server`` (0: no limit) refuses the attach
+  that would go beyond it with ``PortLimitExceeded``. "Not found" errors
+  win over the limit; the limit wins over conflicts and address errors.
+* An attached port's ``port_state`` is ``ACTIVE``; the attach ``tag`` is
+  kept with the attachment and dropped at detach, so a re-attached port
+  has the new tag or none.
+* ``detach_interface``: a port that attach created is deleted, and its MAC
+  and addresses are free again; a port that existed before (from the
+  inventory) is kept, unattached, for reuse.
+* ``list_interfaces`` returns attach order; the inventory's ``ports:`` of
+  a server come first, in listed order.
+
+Every call takes one lock, so calls are serialised and an attach or detach
+is all-or-nothing: all checks run before the first change, and nothing
+after the first change can fail. Callers get frozen value objects, never
+the driver's own records. Lookups are by dict: list and show cost
+O(attachments of the server), never O(ports), and MAC and address
+uniqueness are set membership tests.
+"""
+
+import dataclasses
+import ipaddress
+import os
+import threading
+import typing
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import inventory
+from nova_attach_ifaces.compute import ipam
+
+LOG = logging.getLogger(__name__)
+
+ACTIVE = 'ACTIVE'
+DOWN = 'DOWN'
+
+
+@dataclasses.dataclass
+class _Port:
+    """The driver's own, mutable record of a port (never handed out)."""
+
+    id: str
+    network_id: str
+    project_id: str
+    mac_address: str
+    fixed_ips: typing.Tuple[driver.FixedIp, ...]
+    # True for a port that attach created: detach deletes it.
+    created: bool = False
+    server_id: typing.Optional[str] = None
+    tag: typing.Optional[str] = None
+
+    def attachment(self):
+        return driver.Attachment(
+            port_id=self.id, net_id=self.network_id,
+            mac_addr=self.mac_address,
+            port_state=ACTIVE if self.server_id else DOWN,
+            fixed_ips=self.fixed_ips, tag=self.tag)
+
+
+def _visible(context, project_id):
+    return bool(context.is_admin) or context.project_id == project_id
+
+
+class MemoryDriver(driver.ComputeDriver):
+    """Compute driver keeping servers, networks and ports in memory.
+
+    :param conf: the service configuration; ``[memory] inventory_file`` is
+        read from it unless ``inventory`` is given.
+    :param inventory: an :class:`inventory.Inventory` to start from instead
+        of the file (see :meth:`from_inventory`).
+    :raises inventory.InventoryError: the inventory file is missing or
+        invalid.
+    """
+
+    def __init__(self, conf, inventory=None):
+        super().__init__(conf)
+        if inventory is None:
+            inventory = self._load_inventory_file(conf)
+        self._lock = threading.Lock()
+        self._servers = {}
+        self._networks = {}
+        # project id -> ids of its networks, in inventory order; plus the
+        # shared ones: "attach with neither" needs them without a scan.
+        self._project_networks = {}
+        self._shared_networks = []
+        self._ports = {}
+        # server id -> {port id: None}: a dict is an ordered set, so attach
+        # order, O(1) membership and O(1) removal come together.
+        self._attached = {}
+        self._macs = set()
+        # network id -> set of addresses held by its ports.
+        self._addresses = {}
+        # subnet id -> integer address below which every allocatable
+        # address is known to be taken, so allocation does not rescan
+        # the used part of a big subnet on every attach.
+        self._floor = {}
+        self._populate(inventory)
+
+    @classmethod
+    def from_inventory(cls, conf, inv):
+        """Return a driver holding exactly ``inv`` (for tests and tools)."""
+        return cls(conf, inventory=inv)
+
+    @staticmethod
+    def _load_inventory_file(conf):
+        name = conf.memory.inventory_file
+        if not name:
+            LOG.info('No [memory] inventory_file: starting empty')
+            return inventory.Inventory()
+        path = name
+        if not os.path.isabs(name):
+            # Like a policy file: relative to the configuration directories.
+            try:
+                path = conf.find_file(name)
+            except cfg.NotInitializedError:
+                path = None
+            if path is None:
+                raise inventory.InventoryError(
+                    'inventory file %s ([memory] inventory_file) was not '
+                    'found in the configuration directories' % name)
+        inv = inventory.load(path)
+        LOG.info('Loaded inventory %(path)s: %(n)d networks, %(p)d ports, '
+                 '%(s)d servers', {'path': path, 'n': len(inv.networks),
+                                   'p': len(inv.ports),
+                                   's': len(inv.servers)})
+        return inv
+
+    def _populate(self, inv):
+        # The inventory is already checked (unique ids, MACs and addresses,
+        # references), so this only indexes it.
+        for net in inv.networks:
+            self._networks[net.id] = net
+            self._addresses[net.id] = set()
+            self._project_networks.setdefault(net.project_id,
+                                              []).append(net.id)
+            if net.shared:
+                self._shared_networks.append(net.id)
+        for port in inv.ports:
+            self._ports[port.id] = _Port(
+                port.id, port.network_id, port.project_id, port.mac_address,
+                tuple(port.fixed_ips))
+            self._macs.add(port.mac_address)
+            self._addresses[port.network_id].update(
+                ip.ip_address for ip in port.fixed_ips)
+        for record in inv.servers:
+            server = record.server
+            self._servers[server.id] = server
+            self._attached[server.id] = dict.fromkeys(record.port_ids)
+            for port_id in record.port_ids:
+                self._ports[port_id].server_id = server.id
+
+    # Lookups; the caller holds the lock.
+
+    def _server(self, server_id):
+        server = self._servers.get(server_id)
+        if server is None:
+            raise exception.ServerNotFound(server_id=server_id)
+        return server
+
+    def _visible_port(self, context, server, port_id):
+        """Return the port the caller names, or raise PortNotFound."""
+        port = self._ports.get(port_id)
+        if port is None or not (port.server_id == server.id or
+                                _visible(context, port.project_id)):
+            raise exception.PortNotFound(port_id=port_id)
+        return port
+
+    def _attached_port(self, context, server, port_id):
+        port = self._visible_port(context, server, port_id)
+        if port.server_id != server.id:
+            raise exception.InterfaceNotAttached(server_id=server.id,
+                                                 port_id=port_id)
+        return port
+
+    def _usable_network(self, context, server, net_id):
+        if net_id is None:
+            return self._only_network(server.project_id)
+        net = self._networks.get(net_id)
+        if net is None or not (net.shared or
+                               _visible(context, net.project_id)):
+            raise exception.NetworkNotFound(network_id=net_id)
+        return net
+
+    def _only_network(self, project_id):
+        # Nova lists the project's own networks and the shared ones and
+        # wants exactly one; an own network that is also shared counts once.
+        usable = dict.fromkeys(self._project_networks.get(project_id, ()))
+        usable.update(dict.fromkeys(self._shared_networks))
+        if not usable:
+            raise exception.InterfaceAttachFailedNoNetwork(
+                project_id=project_id)
+        if len(usable) > 1:
+            raise exception.NetworkAmbiguous()
+        return self._networks[next(iter(usable))]
+
+    def _check_limit(self, server):
+        limit = self.conf.compute.max_interfaces_per_server
+        if limit and len(self._attached[server.id]) >= limit:
+            raise exception.PortLimitExceeded()
+
+    def _requested_address(self, server, net, fixed_ip):
+        try:
+            address = str(ipaddress.ip_address(fixed_ip))
+        except ValueError:
+            raise exception.FixedIpInvalidForNetwork(address=fixed_ip,
+                                                     network_id=net.id)
+        if address in self._addresses[net.id]:
+            raise exception.FixedIpAlreadyInUse(address=address,
+                                                instance_uuid=server.id)
+        subnet = ipam.subnet_containing(net.subnets, address)
+        if subnet is None or not ipam.is_allocatable(subnet, address):
+            raise exception.FixedIpInvalidForNetwork(address=address,
+                                                     network_id=net.id)
+        return driver.FixedIp(address, subnet.id)
+
+    def _free_address(self, net):
+        """Return (FixedIp, new floor) for the next free address."""
+        taken = self._addresses[net.id]
+        for subnet in net.subnets:
+            address = ipam.first_free_address(
+                subnet, taken, start=self._floor.get(subnet.id))
+            if address is not None:
+                return (driver.FixedIp(address, subnet.id),
+                        int(ipaddress.ip_address(address)) + 1)
+        raise exception.NoMoreFixedIps(net=net.id)
+
+    # The driver contract.
+
+    def get_server(self, context, server_id):
+        with self._lock:
+            return self._server(server_id)
+
+    def list_interfaces(self, context, server):
+        with self._lock:
+            self._server(server.id)
+            return [self._ports[port_id].attachment()
+                    for port_id in self._attached[server.id]]
+
+    def get_interface(self, context, server, port_id):
+        with self._lock:
+            self._server(server.id)
+            return self._attached_port(context, server, port_id).attachment()
+
+    def attach_interface(self, context, server, net_id=None, port_id=None,
+                         fixed_ip=None, tag=None):
+        with self._lock:
+            # The stored server is the truth; the caller's copy may be old.
+            server = self._server(server.id)
+            if port_id is not None:
+                port = self._visible_port(context, server, port_id)
+                self._check_limit(server)
+                if port.server_id is not None:
+                    raise exception.PortInUse(port_id=port_id)
+            else:
+                port = self._new_port(context, server, net_id, fixed_ip)
+            # Nothing below can fail: the attach is all or nothing.
+            port.server_id = server.id
+            port.tag = tag
+            self._attached[server.id][port.id] = None
+            LOG.debug('Attached port %(port)s to server %(server)s',
+                      {'port': port.id, 'server': server.id})
+            return port.attachment()
+
+    def _new_port(self, context, server, net_id, fixed_ip):
+        """Check, then create and register, a port for an attach."""
+        net = self._usable_network(context, server, net_id)
+        self._check_limit(server)
+        floor = None
+        if fixed_ip is not None:
+            fixed_ips = (self._requested_address(server, net, fixed_ip),)
+        elif net.subnets:
+            ip, floor = self._free_address(net)
+            fixed_ips = (ip,)
+        else:
+            fixed_ips = ()
+        # Every check passed: from here on, only changes that cannot fail.
+        mac = ipam.generate_mac(self._macs.__contains__)
+        port = _Port(self._new_port_id(), net.id, server.project_id, mac,
+                     fixed_ips, created=True)
+        self._ports[port.id] = port
+        self._macs.add(mac)
+        self._addresses[net.id].update(ip.ip_address for ip in fixed_ips)
+        if floor is not None:
+            self._floor[fixed_ips[0].subnet_id] = floor
+        return port
+
+    def _new_port_id(self):
+        while True:
+            port_id = uuidutils.generate_uuid()
+            if port_id not in self._ports:
+                return port_id
+
+    def detach_interface(self, context, server, port_id):
+        with self._lock:
+            server = self._server(server.id)
+            port = self._attached_port(context, server, port_id)
+            del self._attached[server.id][port.id]
+            if port.created:
+                # Like Nova deleting the port it made: MAC and addresses
+                # go back to the pool.
+                del self._ports[port.id]
+                self._macs.discard(port.mac_address)
+                taken = self._addresses[port.network_id]
+                for ip in port.fixed_ips:
+                    taken.discard(ip.ip_address)
+                    value = int(ipaddress.ip_address(ip.ip_address))
+                    floor = self._floor.get(ip.subnet_id)
+                    if floor is not None and value < floor:
+                        self._floor[ip.subnet_id] = value
+            else:
+                port.server_id = None
+                port.tag = None
+            LOG.debug('Detached port %(port)s from server %(server)s',
+                      {'port': port_id, 'server': server.id})

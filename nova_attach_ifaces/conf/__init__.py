@@ -26,6 +26,7 @@ from nova_attach_ifaces.conf import api
 from nova_attach_ifaces.conf import compute
 from nova_attach_ifaces.conf import database
 from nova_attach_ifaces.conf import memory
+from nova_attach_ifaces.conf import middleware
 from nova_attach_ifaces.conf import wsgi
 
 CONF = cfg.ConfigOpts()
@@ -40,6 +41,7 @@ def register_opts(conf):
         module.register_opts(conf)
     logging.register_options(conf)
     policy_opts.set_defaults(conf)
+    middleware.register_opts(conf)
 
 
 register_opts(CONF)

@@ -1,0 +1,118 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Third-party middleware, bound to this service's own configuration.
+
+keystonemiddleware and oslo.middleware read their options from the
+``ConfigOpts`` they are given and fall back to oslo.config's process-global
+``cfg.CONF``. This service keeps its options in a private ``ConfigOpts``
+(:data:`nova_attach_ifaces.conf.CONF`), so that in drop-in mode, inside
+another service's API process, the two configurations never mix. The
+factories here hand our CONF to each library and still honour the options
+an operator writes in the paste file's filter section (they win over the
+configuration file, as with the libraries' own factories).
+"""
+
+from keystonemiddleware import auth_token
+from oslo_middleware import cors
+from oslo_middleware import healthcheck
+from oslo_middleware import http_proxy_to_wsgi
+from oslo_middleware import sizelimit
+
+from nova_attach_ifaces import conf
+from nova_attach_ifaces.conf import middleware as middleware_conf
+
+# Paste keys that would make a library build its own ConfigOpts from
+# another project's files; our CONF is always the one to use.
+_FOREIGN_CONFIG_KEYS = ('oslo_config_project', 'oslo_config_file',
+                        'oslo_config_program', 'oslo_config_config')
+
+
+def _paste_options(global_conf, local_conf):
+    options = dict(global_conf or {})
+    options.update(local_conf)
+    for key in _FOREIGN_CONFIG_KEYS:
+        options.pop(key, None)
+    return options
+
+
+def authtoken_filter_factory(global_conf, **local_conf):
+    """paste.filter_factory: keystonemiddleware's auth_token on our CONF."""
+    options = _paste_options(global_conf, local_conf)
+    options['oslo_config_config'] = conf.CONF
+    return auth_token.filter_factory({}, **options)
+
+
+class _PrivateConfig(object):
+    """Give an oslo.middleware class our CONF plus the paste options.
+
+    oslo.middleware's ``ConfigurableMiddleware`` takes either a dict of
+    paste options (then reads everything else from ``cfg.CONF``) or a
+    ``ConfigOpts`` (then ignores the paste options). This keeps both: the
+    ``ConfigOpts`` is ours, and ``self.conf``, which ``_conf_get`` consults
+    first, stays the paste options the base class would have discarded.
+    """
+
+    def __init__(self, application, options=None):
+        self._paste_options = _paste_options({}, options or {})
+        super().__init__(application, conf.CONF)
+
+    @property
+    def conf(self):
+        return self._paste_options
+
+    @conf.setter
+    def conf(self, value):
+        # The base class resets it to {} when given a ConfigOpts.
+        pass
+
+    @classmethod
+    def factory(cls, global_conf, **local_conf):
+        options = _paste_options(global_conf, local_conf)
+
+        def _filter(app):
+            return cls(app, options)
+        return _filter
+
+
+class CORS(_PrivateConfig, cors.CORS):
+    """oslo.middleware CORS (``[cors]``), with Nova's header lists.
+
+    Without ``[cors] allowed_origin`` it adds nothing to a response.
+    """
+
+    def __init__(self, application, options=None):
+        middleware_conf.set_cors_defaults(conf.CONF)
+        super().__init__(application, options)
+
+
+class HTTPProxyToWSGI(_PrivateConfig, http_proxy_to_wsgi.HTTPProxyToWSGI):
+    """Honour X-Forwarded-Proto / Forwarded from a TLS-terminating proxy.
+
+    Off unless ``[oslo_middleware] enable_proxy_headers_parsing`` is true.
+    """
+
+
+class RequestBodySizeLimiter(_PrivateConfig,
+                             sizelimit.RequestBodySizeLimiter):
+    """413 for a body over ``[oslo_middleware] max_request_body_size``.
+
+    It sits before authentication, so an oversized body costs no token
+    validation.
+    """
+
+
+class Healthcheck(_PrivateConfig, healthcheck.Healthcheck):
+    """``/healthcheck`` (``[healthcheck]`` options), as an app."""
+
+    @classmethod
+    def app_factory(cls, global_conf, **local_conf):
+        return cls(None, _paste_options(global_conf, local_conf))

@@ -1,0 +1,97 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""One INFO access-log line per API request.
+
+The line names the request id, method, path, microversion, status, body
+length and duration::
+
+    req-9f1c... 192.0.2.7 "GET /v2.1/servers/.../os-interface" status: 200
+    len: 412 microversion: 2.70 time: 0.004125
+
+The microversion is the one the API answered with (its
+``OpenStack-API-Version`` header), ``-`` when the request never reached the
+API (version documents, 401, 413). Headers are never logged, so no token
+is ever written.
+"""
+
+import time
+
+from oslo_context import context as oslo_context
+from oslo_log import log as logging
+from oslo_utils import strutils
+import webob.dec
+
+LOG = logging.getLogger(__name__)
+
+_FORMAT = ('%(request_id)s %(remote_addr)s "%(method)s %(path)s" '
+           'status: %(status)s len: %(len)s microversion: %(microversion)s '
+           'time: %(time).6f')
+
+
+class RequestLog(object):
+    """Log each request once it is answered (placement's and Nova's idea).
+
+    It runs inside ``request_id`` (so it knows the request id) and outside
+    ``faultwrap``'s inner filters, authentication included, so requests
+    refused by the pipeline are logged as well.
+    """
+
+    def __init__(self, application):
+        self.application = application
+
+    @classmethod
+    def factory(cls, global_config, **local_config):
+        return cls
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        start = time.monotonic()
+        request_id = req.environ.get('openstack.request_id', '-')
+        # oslo.log prints the thread's current context in every line;
+        # replace whatever the previous request on this thread left there
+        # with one that knows only this request's id. The context filter
+        # replaces it again once the caller is known.
+        oslo_context.RequestContext(request_id=request_id, overwrite=True)
+        try:
+            response = req.get_response(self.application)
+        except Exception:
+            # faultwrap, outside us, turns this into the 500.
+            self._log(req, request_id, 500, '-', None, start)
+            raise
+        self._log(req, request_id, response.status_int,
+                  response.content_length, response.headers, start)
+        return response
+
+    @staticmethod
+    def _log(req, request_id, status, length, headers, start):
+        LOG.info(_FORMAT, {
+            'request_id': request_id,
+            'remote_addr': req.remote_addr or '-',
+            'method': req.method,
+            # A query string is the client's to choose; mask anything
+            # that looks like a secret in it.
+            'path': strutils.mask_password(req.path_qs),
+            'status': status,
+            'len': '-' if length is None else length,
+            'microversion': _microversion(headers),
+            'time': time.monotonic() - start,
+        })
+
+
+def _microversion(headers):
+    if headers is None:
+        return '-'
+    value = headers.get('OpenStack-API-Version')
+    if not value:
+        return '-'
+    # "compute 2.70" -> "2.70"
+    return value.split()[-1]

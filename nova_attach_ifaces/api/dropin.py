@@ -59,7 +59,8 @@ DEFAULT_CONFIG_FILE = '/etc/nova-attach-ifaces/nova-attach-ifaces.conf'
 MOUNT = '/v2.1'
 
 
-def _is_parsed(config):
+def is_parsed(config):
+    """Whether ``config`` has been called (parsed its files)."""
     # ConfigOpts registers --config-file only when it is called.
     try:
         config.config_file
@@ -75,7 +76,7 @@ def load_config(config_files, explicit):
         deployment error rather than "run with defaults".
     :raises RuntimeError: an explicitly named file does not exist.
     """
-    if _is_parsed(conf.CONF):
+    if is_parsed(conf.CONF):
         LOG.debug('nova-attach-ifaces configuration already parsed')
         return
     existing = [path for path in config_files if os.path.exists(path)]

@@ -206,6 +206,24 @@ class InterfaceLimitFixture(APIFixture):
         'config': {('compute', 'max_interfaces_per_server'): 2}}
 
 
+def build_inventory_without_shared_network(ids):
+    """The usual inventory, but SHARED_NET is private to OTHER_PROJECT.
+
+    LONELY_PROJECT then has no network it can use.
+    """
+    inventory = build_inventory(ids)
+    for network in inventory['networks']:
+        network['shared'] = False
+    return inventory
+
+
+class NoNetworkFixture(APIFixture):
+    """No shared network: LONELY_PROJECT can use no network at all."""
+
+    environment_args = {
+        'inventory': build_inventory_without_shared_network}
+
+
 _ENVIRONMENT = None
 
 

@@ -199,6 +199,13 @@ class DeprecatedOverrideFixture(APIFixture):
         'os_compute_api:os-attach-interfaces': 'rule:admin_api'}}
 
 
+class ShowDeniedFixture(APIFixture):
+    """A policy file that denies show to everyone, and nothing else."""
+
+    environment_args = {'policy_rules': {
+        'os_compute_api:os-attach-interfaces:show': '!'}}
+
+
 class InterfaceLimitFixture(APIFixture):
     """``[compute] max_interfaces_per_server = 2``."""
 

@@ -58,8 +58,12 @@ OPTS = [
 def register_opts(conf):
     # oslo.db's defaults (set_defaults registers the [database] options).
     db_options.set_defaults(conf)
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    # A group object of our own per ConfigOpts: register_group() keeps a
+    # shallow copy whose option table is shared with the object given, so
+    # an override set on one ConfigOpts would show on every other one
+    # (tests and the manage command build several).
+    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title))
+    conf.register_opts(OPTS, group=GROUP.name)
 
 
 def list_opts():

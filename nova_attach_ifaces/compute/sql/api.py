@@ -1,0 +1,430 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Database access of the sql driver: engine set-up, inventory, management.
+
+:class:`Database` wraps a private oslo.db ``enginefacade`` transaction
+context configured from *our* ``ConfigOpts`` (the service never touches
+``cfg.CONF``, which in drop-in filter mode belongs to the host service).
+Readers and writers are context managers yielding an ORM session; a writer
+is one transaction, committed when the block ends, rolled back when it
+raises. Writers run at READ COMMITTED on PostgreSQL (its default) and on
+MariaDB (set per transaction), so that a statement that follows a granted
+row lock sees what the lock's previous holder committed.
+
+On SQLite, writers begin with ``BEGIN IMMEDIATE``: the database's single
+write lock is taken before the first read, so a writer never reads a
+snapshot that another process's write then invalidates (which SQLite would
+answer with an immediate "database is locked" instead of waiting), and
+every check a writer makes holds until it commits. Readers use a plain
+``BEGIN`` and, in WAL mode, never wait for writers.
+
+The inventory functions are shared by the driver (first start) and
+``nova-attach-ifaces-manage``; loading is idempotent.
+"""
+
+import contextlib
+import ipaddress
+import os
+import warnings
+
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db import warning as db_warning
+from oslo_log import log as logging
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import inventory
+from nova_attach_ifaces.compute import ipam
+from nova_attach_ifaces.compute.sql import migration
+from nova_attach_ifaces.compute.sql import models
+
+LOG = logging.getLogger(__name__)
+
+SQLITE_FILE = 'nova-attach-ifaces.sqlite'
+
+ACTIVE = 'ACTIVE'
+DOWN = 'DOWN'
+
+
+class InventoryConflict(inventory.InventoryError):
+    """An inventory entry clashes with what the database already holds."""
+
+
+class NotFound(LookupError):
+    """A management command named something that does not exist."""
+
+
+class Conflict(ValueError):
+    """A management command would break an invariant of the store."""
+
+
+def connection_url(conf):
+    """``[database] connection``, or the embedded SQLite file's URL."""
+    if conf.database.connection:
+        return conf.database.connection
+    state_dir = os.path.abspath(conf.sql.state_dir)
+    os.makedirs(state_dir, exist_ok=True)
+    return 'sqlite:///%s' % os.path.join(state_dir, SQLITE_FILE)
+
+
+@enginefacade.transaction_context_provider
+class _TxnContext:
+    """A fresh holder per transaction.
+
+    enginefacade keeps its per-transaction state on a context object; the
+    caller's RequestContext is not ours to decorate, so each transaction
+    gets its own.
+    """
+
+
+class Database:
+    """The engines and transactions of one store, configured from ``conf``.
+
+    :param conf: the service ``ConfigOpts``, with the [database] and [sql]
+        options registered (``nova_attach_ifaces.conf.register_opts``).
+    """
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.url = connection_url(conf)
+        self._ctx = enginefacade.transaction_context()
+        options = dict(conf.database.items())
+        options['connection'] = self.url
+        # The store relies on its foreign keys on every backend.
+        options['sqlite_fk'] = True
+        with warnings.catch_warnings():
+            # [database] has options (backend, use_db_reconnect, ...) that
+            # the facade does not take; they mean nothing here.
+            warnings.simplefilter('ignore', db_warning.NotSupportedWarning)
+            self._ctx.configure(**options)
+        self._ctx.append_on_engine_create(self._on_engine_create)
+
+    def _on_engine_create(self, engine):
+        if engine.dialect.name != 'sqlite':
+            return
+        busy_ms = self.conf.sql.sqlite_busy_timeout * 1000
+        memory = engine.url.database in (None, '', ':memory:')
+
+        @sa.event.listens_for(engine, 'connect')
+        def _sqlite_pragmas(dbapi_connection, connection_record):
+            cursor = dbapi_connection.cursor()
+            # Writers wait for each other instead of failing at once.
+            cursor.execute('PRAGMA busy_timeout = %d' % busy_ms)
+            if not memory:
+                # Readers never block writers nor wait for them.
+                cursor.execute('PRAGMA journal_mode = WAL')
+            cursor.close()
+
+        def _sqlite_begin_immediate(connection):
+            immediate = connection.get_execution_options().get(
+                migration.IMMEDIATE)
+            if immediate and 'in_transaction' not in connection.info:
+                connection.exec_driver_sql('BEGIN IMMEDIATE')
+                connection.info['in_transaction'] = True
+
+        # This must run before oslo.db's own "begin" listener, which then
+        # sees the transaction marker and emits nothing. listen(insert=True)
+        # does not order engine-level listeners, so re-add oslo.db's after
+        # ours.
+        others = list(engine.dispatch.begin)
+        for listener in others:
+            sa.event.remove(engine, 'begin', listener)
+        sa.event.listen(engine, 'begin', _sqlite_begin_immediate)
+        for listener in others:
+            sa.event.listen(engine, 'begin', listener)
+
+    @property
+    def engine(self):
+        """The writer engine (starts the facade: connects)."""
+        return self._ctx.writer.get_engine()
+
+    @contextlib.contextmanager
+    def writer(self):
+        """One read-write transaction (IMMEDIATE on SQLite)."""
+        with self._ctx.writer.using(_TxnContext()) as session:
+            # Procuring the connection here, first, with the options, is
+            # what makes SQLite's BEGIN an IMMEDIATE one, and MariaDB's
+            # transaction READ COMMITTED.
+            options = {migration.IMMEDIATE: True}
+            if session.get_bind().dialect.name == 'mysql':
+                # As on PostgreSQL, each statement sees what other
+                # transactions committed before it, in particular once a
+                # row lock this transaction waited for is granted; under
+                # REPEATABLE READ it would keep reading an older snapshot
+                # and only lose in the UNIQUE constraints.
+                options['isolation_level'] = 'READ COMMITTED'
+            session.connection(execution_options=options)
+            yield session
+
+    @contextlib.contextmanager
+    def reader(self):
+        """One read-only transaction."""
+        with self._ctx.reader.using(_TxnContext()) as session:
+            yield session
+
+    def dispose(self):
+        """Close pooled connections (tests, CLI exit)."""
+        if self._ctx.is_started:
+            self.engine.dispose()
+
+    def upgrade(self, revision='head'):
+        return migration.upgrade(self.engine, revision)
+
+    def current_revision(self):
+        return migration.current_revision(self.engine)
+
+    def bootstrap(self, auto_migrate=True, inv=None):
+        """Migrate (optionally) and load ``inv`` if the store is empty.
+
+        Both under the schema lock, so that of several workers starting
+        together exactly one migrates and exactly one loads.
+
+        :returns: the counts of what was loaded, or None.
+        """
+        with self.engine.connect() as connection:
+            with migration.exclusive(connection) as locked:
+                if auto_migrate:
+                    migration.upgrade_locked(locked)
+                else:
+                    migration.check_locked(locked)
+                if inv is None:
+                    return None
+                with orm.Session(bind=locked) as session:
+                    with session.begin():
+                        if not is_empty(session):
+                            LOG.info('The database already holds an '
+                                     'inventory: not loading it again')
+                            return None
+                        return load_inventory(session, inv)
+
+
+# Conversions to the driver's value objects.
+
+def to_server(row):
+    return driver.Server(id=row.id, project_id=row.project_id,
+                         vm_state=row.vm_state, task_state=row.task_state,
+                         locked=bool(row.locked), name=row.name or '')
+
+
+def to_attachment(port, attachment):
+    return driver.Attachment(
+        port_id=port.id, net_id=port.network_id, mac_addr=port.mac_address,
+        port_state=ACTIVE if attachment is not None else DOWN,
+        fixed_ips=tuple(driver.FixedIp(ip.ip_address, ip.subnet_id)
+                        for ip in port.fixed_ips),
+        tag=attachment.tag if attachment is not None else None)
+
+
+# Inventory.
+
+def is_empty(session):
+    """Whether the store holds no network, port or server."""
+    for model in (models.Network, models.Port, models.Server):
+        if session.scalar(sa.select(model.id).limit(1)) is not None:
+            return False
+    return True
+
+
+def _network_facts(net):
+    return (net.project_id, net.name or '', bool(net.shared),
+            tuple((s.id, s.cidr, s.gateway_ip) for s in net.subnets))
+
+
+def _port_facts(port):
+    return (port.network_id, port.project_id,
+            tuple(ip.ip_address for ip in port.fixed_ips))
+
+
+def _flush(session, what):
+    """Flush, naming the inventory entry a uniqueness clash came from."""
+    try:
+        session.flush()
+    except db_exc.DBDuplicateEntry as e:
+        raise InventoryConflict(
+            '%s: %s %s already used in the database'
+            % (what, ', '.join(e.columns or ['value']),
+               e.value if e.value is not None else ''))
+    except db_exc.DBReferenceError as e:
+        raise InventoryConflict('%s: refers to a missing %s'
+                                % (what, e.key_table or e.key))
+
+
+def load_inventory(session, inv):
+    """Add what ``inv`` holds and the store lacks, in ``session``'s txn.
+
+    Idempotent: an entry whose id is already stored is left as it is when
+    it describes the same thing (same project, network, subnets, addresses;
+    a server's state and lock and every attachment are run-time state and
+    are never reset), and is an :class:`InventoryConflict` when it does
+    not. A port's MAC is not compared: the inventory may leave it to be
+    generated. The attachments the inventory lists are made for the ports
+    this load creates. Nothing is written when anything fails (the caller's
+    transaction is rolled back).
+
+    :returns: counts of created networks, ports, servers and attachments.
+    """
+    counts = dict.fromkeys(('networks', 'ports', 'servers',
+                            'attachments'), 0)
+    for net in inv.networks:
+        what = 'network %s' % net.id
+        row = session.get(models.Network, net.id)
+        if row is not None:
+            if _network_facts(row) != _network_facts(net):
+                raise InventoryConflict(
+                    '%s exists with other attributes or subnets' % what)
+            continue
+        row = models.Network(id=net.id, project_id=net.project_id,
+                             name=net.name or '', shared=bool(net.shared))
+        row.subnets = [models.Subnet(id=s.id, position=i, cidr=s.cidr,
+                                     gateway_ip=s.gateway_ip)
+                       for i, s in enumerate(net.subnets)]
+        session.add(row)
+        _flush(session, what)
+        counts['networks'] += 1
+
+    new_ports = set()
+    for port in inv.ports:
+        what = 'port %s' % port.id
+        row = session.get(models.Port, port.id)
+        if row is not None:
+            if _port_facts(row) != _port_facts(port):
+                raise InventoryConflict(
+                    '%s exists with another network, project or addresses'
+                    % what)
+            continue
+        add_port(session, port, what)
+        new_ports.add(port.id)
+        counts['ports'] += 1
+
+    for record in inv.servers:
+        server = record.server
+        what = 'server %s' % server.id
+        row = session.get(models.Server, server.id)
+        if row is not None:
+            if (row.project_id, row.name or '') != (server.project_id,
+                                                    server.name or ''):
+                raise InventoryConflict(
+                    '%s exists with another project or name' % what)
+        else:
+            session.add(models.Server(
+                id=server.id, project_id=server.project_id,
+                name=server.name or '', vm_state=server.vm_state,
+                task_state=server.task_state, locked=bool(server.locked)))
+            _flush(session, what)
+            counts['servers'] += 1
+        for port_id in record.port_ids:
+            if port_id in new_ports:
+                session.add(models.Attachment(server_id=server.id,
+                                              port_id=port_id))
+                _flush(session, '%s port %s' % (what, port_id))
+                counts['attachments'] += 1
+    return counts
+
+
+def add_port(session, port, what, created_by_attach=False):
+    """Insert an :class:`inventory.Port` (addresses already checked)."""
+    session.add(models.Port(
+        id=port.id, network_id=port.network_id, project_id=port.project_id,
+        mac_address=port.mac_address, created_by_attach=created_by_attach,
+        fixed_ips=[models.FixedIp(network_id=port.network_id,
+                                  subnet_id=ip.subnet_id,
+                                  ip_address=ip.ip_address)
+                   for ip in port.fixed_ips]))
+    _flush(session, what)
+
+
+def export_inventory(session):
+    """Return the store as inventory data (loads back with ``parse``)."""
+    networks = session.scalars(
+        sa.select(models.Network).options(
+            orm.selectinload(models.Network.subnets))
+        .order_by(models.Network.created_at, models.Network.id)).all()
+    ports = session.scalars(
+        sa.select(models.Port).options(
+            orm.selectinload(models.Port.fixed_ips))
+        .order_by(models.Port.created_at, models.Port.id)).all()
+    servers = session.scalars(
+        sa.select(models.Server)
+        .order_by(models.Server.created_at, models.Server.id)).all()
+    attached = {}
+    for row in session.execute(
+            sa.select(models.Attachment.server_id, models.Attachment.port_id)
+            .order_by(models.Attachment.id)):
+        attached.setdefault(row.server_id, []).append(row.port_id)
+    return {
+        'networks': [network_dict(n) for n in networks],
+        'ports': [port_dict(p) for p in ports],
+        'servers': [dict(server_dict(s), ports=attached.get(s.id, []))
+                    for s in servers],
+    }
+
+
+def network_dict(net):
+    return {'id': net.id, 'name': net.name or '',
+            'project_id': net.project_id, 'shared': bool(net.shared),
+            'subnets': [{'id': s.id, 'cidr': s.cidr,
+                         'gateway_ip': s.gateway_ip} for s in net.subnets]}
+
+
+def port_dict(port):
+    return {'id': port.id, 'network_id': port.network_id,
+            'project_id': port.project_id, 'mac_address': port.mac_address,
+            'fixed_ips': [{'ip_address': ip.ip_address}
+                          for ip in port.fixed_ips]}
+
+
+def server_dict(server):
+    return {'id': server.id, 'name': server.name or '',
+            'project_id': server.project_id, 'vm_state': server.vm_state,
+            'task_state': server.task_state, 'locked': bool(server.locked)}
+
+
+# Address management on top of ipam, reading what the database holds.
+
+def taken_addresses(session, network_id):
+    """Addresses in use on a network (one index range scan)."""
+    return set(session.scalars(
+        sa.select(models.FixedIp.ip_address)
+        .where(models.FixedIp.network_id == network_id)))
+
+
+def mac_taken(session, mac):
+    return session.scalar(
+        sa.select(models.Port.id).where(models.Port.mac_address == mac)
+    ) is not None
+
+
+def free_address(session, network):
+    """The next free :class:`driver.FixedIp` of ``network``, or None.
+
+    Subnets are tried in order; the gateway, network and broadcast
+    addresses are never handed out.
+    """
+    taken = taken_addresses(session, network.id)
+    for subnet in network.subnets:
+        address = ipam.first_free_address(subnet, taken)
+        if address is not None:
+            return driver.FixedIp(address, subnet.id)
+    return None
+
+
+def normalise_address(value):
+    """``value`` as a canonical address string, or None if not one."""
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if getattr(ip, 'scope_id', None):
+        return None
+    return str(ip)

@@ -1,0 +1,457 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""The ``sql`` compute driver.
+
+Semantics are those of the ``memory`` driver (see
+:mod:`nova_attach_ifaces.compute.memory`); what differs is that the store
+is shared by processes and hosts, so the database keeps the invariants.
+
+Transactions and locking
+------------------------
+Reads (``get_server``, ``list_interfaces``, ``get_interface``) are one
+query each on the success path, with fixed IPs eager-loaded by JOIN.
+
+Every attach and every detach is one write transaction:
+
+1. It starts by locking the server's row (``SELECT ... FOR UPDATE`` on
+   PostgreSQL and MariaDB; SQLite writers start with ``BEGIN IMMEDIATE``
+   and hold the database's write lock). Attaches and detaches of one server
+   are therefore serialised, which is what makes ``[compute]
+   max_interfaces_per_server`` hold under races: the count is read after
+   the lock is granted. (The lock is the first statement, so MariaDB's
+   REPEATABLE READ snapshot is taken after it too.)
+2. An attach that creates a port then locks the network's row (``FOR NO
+   KEY UPDATE`` on PostgreSQL, ``FOR UPDATE`` on MariaDB, the write lock
+   on SQLite), so addresses of one network are allocated one transaction
+   after the other, each reading what the previous one committed.
+3. Checks run in the memory driver's order: not-found errors, then the
+   limit, then conflicts and address errors.
+4. The new rows are flushed. Whatever the locks do not order (two servers
+   attaching the same existing port; a lock-free backend someday) is
+   settled by the UNIQUE constraints (port attached once, address once per
+   network, MAC once): the loser's insert fails with a duplicate entry,
+   the whole transaction rolls back (no half-made port), and the error
+   becomes Nova's 409 (``PortInUse``, ``FixedIpAlreadyInUse`` for a
+   requested address) or, for an address or MAC this driver chose itself,
+   a new attempt that sees the winner's rows and picks the next free one.
+
+Locks are always taken in the same order (server, then network), so they
+cannot deadlock each other.
+
+Deadlocks (InnoDB may report one on concurrent unique-index inserts) are
+retried by ``oslo_db.api.wrap_db_retry``. A database that cannot be reached
+(or stays locked past ``[sql] sqlite_busy_timeout``) is
+:class:`~nova_attach_ifaces.compute.exception.ComputeUnavailable` (503).
+
+Start
+-----
+The schema is created or upgraded when the driver starts (``[sql]
+auto_migrate``), and ``[sql] inventory_file`` is loaded when the store is
+empty, both under a cross-process lock (:mod:`.migration`). If the database
+cannot be reached then, the driver still starts and retries on the next
+request, answering 503 meanwhile.
+"""
+
+import functools
+import os
+import random
+import threading
+import time
+
+from oslo_config import cfg
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import inventory
+from nova_attach_ifaces.compute import ipam
+from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import migration
+from nova_attach_ifaces.compute.sql import models
+
+LOG = logging.getLogger(__name__)
+
+#: How often an attach that lost a race for an address or MAC it chose
+#: itself is tried again. Each loss means another attach committed, so
+#: this only runs out under a storm of attaches on one network.
+ALLOCATION_ATTEMPTS = 10
+
+_retry_on_deadlock = oslo_db_api.wrap_db_retry(
+    max_retries=5, retry_on_deadlock=True, retry_interval=0.05,
+    inc_retry_interval=True, max_retry_interval=1)
+
+
+class _LostRace(Exception):
+    """An address or MAC this attach chose was taken meanwhile: retry."""
+
+
+def _is_unavailable(error):
+    """Whether ``error`` means "the database is not there (yet)"."""
+    if isinstance(error, (db_exc.DBConnectionError,
+                          db_exc.DBNonExistentDatabase, db_exc.DBDeadlock,
+                          migration.SchemaNotReady)):
+        return True
+    # oslo.db leaves most OperationalErrors (refused connections under
+    # newer libpq messages, SQLite's "database is locked" past the busy
+    # timeout) untranslated, or wraps them in a bare DBError.
+    if isinstance(error, db_exc.DBError):
+        error = error.inner_exception
+    return isinstance(error, sa.exc.OperationalError)
+
+
+def _unavailable_on_db_errors(method):
+    """Map "the database is not there" errors to ComputeUnavailable."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            self._ensure_ready()
+            return method(self, *args, **kwargs)
+        except exception.ComputeError:
+            raise
+        except Exception as e:
+            if not _is_unavailable(e):
+                raise
+            LOG.error('Database unavailable in %(method)s: %(error)s',
+                      {'method': method.__name__, 'error': e})
+            raise exception.ComputeUnavailable()
+
+    return wrapper
+
+
+def _visible(context, project_id):
+    return bool(context.is_admin) or context.project_id == project_id
+
+
+def _exact(row, wanted_id):
+    # MariaDB compares strings case-insensitively and ignores trailing
+    # spaces; ids must match exactly, as in the memory driver.
+    return row if row is not None and row.id == wanted_id else None
+
+
+class SQLDriver(driver.ComputeDriver):
+    """Compute driver keeping servers, networks and ports in a database.
+
+    :param conf: the service configuration ([database], [sql], [compute]).
+    :param inventory: an :class:`inventory.Inventory` to load when the
+        store is empty, instead of ``[sql] inventory_file``.
+    :raises inventory.InventoryError: the inventory file is missing or
+        invalid, or clashes with the database.
+    """
+
+    def __init__(self, conf, inventory=None):
+        super().__init__(conf)
+        if inventory is None:
+            inventory = self._load_inventory_file(conf)
+        self._inventory = inventory
+        self.db = api.Database(conf)
+        self._ready = False
+        self._ready_lock = threading.Lock()
+        try:
+            self._ensure_ready()
+        except Exception as e:
+            if not _is_unavailable(e):
+                raise
+            # The API should come up and answer 503 rather than not come
+            # up at all: clients retry, and the database may just be late.
+            LOG.warning('Database %(url)s not usable at start (%(error)s); '
+                        'retrying at the next request',
+                        {'url': self.db.url, 'error': e})
+
+    @classmethod
+    def from_inventory(cls, conf, inv):
+        """Return a driver whose (empty) store is loaded with ``inv``."""
+        return cls(conf, inventory=inv)
+
+    @staticmethod
+    def _load_inventory_file(conf):
+        name = conf.sql.inventory_file
+        if not name:
+            return None
+        path = name
+        if not os.path.isabs(name):
+            # Like a policy file: relative to the configuration directories.
+            try:
+                path = conf.find_file(name)
+            except cfg.NotInitializedError:
+                path = None
+            if path is None:
+                raise inventory.InventoryError(
+                    'inventory file %s ([sql] inventory_file) was not found '
+                    'in the configuration directories' % name)
+        return inventory.load(path)
+
+    def _ensure_ready(self):
+        if self._ready:
+            return
+        with self._ready_lock:
+            if self._ready:
+                return
+            counts = self.db.bootstrap(
+                auto_migrate=self.conf.sql.auto_migrate, inv=self._inventory)
+            if counts is not None:
+                LOG.info('Loaded the inventory into %(url)s: %(counts)s',
+                         {'url': self.db.url, 'counts': counts})
+            self._ready = True
+            # Loaded once; the database holds it from now on.
+            self._inventory = None
+
+    def close(self):
+        """Release the database connections (tests and tools)."""
+        self.db.dispose()
+
+    # Lookups, inside a transaction.
+
+    @staticmethod
+    def _locked_server(session, server_id):
+        row = session.scalars(
+            sa.select(models.Server).where(models.Server.id == server_id)
+            .with_for_update()).first()
+        row = _exact(row, server_id)
+        if row is None:
+            raise exception.ServerNotFound(server_id=server_id)
+        return row
+
+    @staticmethod
+    def _port(session, port_id):
+        """The port with its fixed IPs and attachment, in one query."""
+        row = session.scalars(
+            sa.select(models.Port).where(models.Port.id == port_id)
+            .options(orm.joinedload(models.Port.fixed_ips),
+                     orm.joinedload(models.Port.attachment))
+        ).unique().first()
+        return _exact(row, port_id)
+
+    @staticmethod
+    def _server_exists(session, server_id):
+        row = session.get(models.Server, server_id)
+        if _exact(row, server_id) is None:
+            raise exception.ServerNotFound(server_id=server_id)
+
+    def _attached_port(self, session, context, server_id, port_id):
+        """The port attached to the server, or the contract's 404."""
+        port = self._port(session, port_id)
+        attachment = port.attachment if port is not None else None
+        if attachment is not None and attachment.server_id == server_id:
+            return port
+        self._server_exists(session, server_id)
+        if port is None or not _visible(context, port.project_id):
+            raise exception.PortNotFound(port_id=port_id)
+        raise exception.InterfaceNotAttached(server_id=server_id,
+                                             port_id=port_id)
+
+    def _check_limit(self, session, server_id):
+        limit = self.conf.compute.max_interfaces_per_server
+        if not limit:
+            return
+        count = session.scalar(
+            sa.select(sa.func.count()).select_from(models.Attachment)
+            .where(models.Attachment.server_id == server_id))
+        if count >= limit:
+            raise exception.PortLimitExceeded()
+
+    @staticmethod
+    def _usable_network(session, context, server, net_id):
+        """The network to create the port on, locked, with its subnets."""
+        if net_id is None:
+            # Nova lists the project's own networks and the shared ones
+            # and wants exactly one; two ids are enough to know.
+            ids = session.scalars(
+                sa.select(models.Network.id)
+                .where(sa.or_(models.Network.project_id == server.project_id,
+                              models.Network.shared.is_(True)))
+                .limit(2)).all()
+            if not ids:
+                raise exception.InterfaceAttachFailedNoNetwork(
+                    project_id=server.project_id)
+            if len(ids) > 1:
+                raise exception.NetworkAmbiguous()
+            chosen = ids[0]
+        else:
+            chosen = net_id
+        # The network row lock serialises port creation on one network
+        # across processes: the next free address is read after the
+        # previous allocation committed, so attaches do not collide. NO KEY
+        # UPDATE on PostgreSQL, so that it does not conflict with the KEY
+        # SHARE locks of foreign key checks.
+        net = _exact(session.scalars(
+            sa.select(models.Network).where(models.Network.id == chosen)
+            .options(orm.selectinload(models.Network.subnets))
+            .with_for_update(key_share=True)).first(), chosen)
+        if net_id is not None and (net is None or not (
+                net.shared or _visible(context, net.project_id))):
+            raise exception.NetworkNotFound(network_id=net_id)
+        return net
+
+    @staticmethod
+    def _requested_address(session, server, net, fixed_ip):
+        address = api.normalise_address(fixed_ip)
+        if address is None:
+            raise exception.FixedIpInvalidForNetwork(address=fixed_ip,
+                                                     network_id=net.id)
+        taken = session.scalar(
+            sa.select(models.FixedIp.id)
+            .where(models.FixedIp.network_id == net.id,
+                   models.FixedIp.ip_address == address))
+        if taken is not None:
+            raise exception.FixedIpAlreadyInUse(address=address,
+                                                instance_uuid=server.id)
+        subnet = ipam.subnet_containing(net.subnets, address)
+        if subnet is None or not ipam.is_allocatable(subnet, address):
+            raise exception.FixedIpInvalidForNetwork(address=address,
+                                                     network_id=net.id)
+        return driver.FixedIp(address, subnet.id)
+
+    # The driver contract.
+
+    @_unavailable_on_db_errors
+    def get_server(self, context, server_id):
+        with self.db.reader() as session:
+            row = _exact(session.get(models.Server, server_id), server_id)
+            if row is None:
+                raise exception.ServerNotFound(server_id=server_id)
+            return api.to_server(row)
+
+    @_unavailable_on_db_errors
+    def list_interfaces(self, context, server):
+        with self.db.reader() as session:
+            # One query: the server, its attachments in attach order, their
+            # ports and fixed IPs, by LEFT OUTER JOINs.
+            row = session.scalars(
+                sa.select(models.Server)
+                .where(models.Server.id == server.id)
+                .options(orm.joinedload(models.Server.attachments)
+                         .joinedload(models.Attachment.port)
+                         .joinedload(models.Port.fixed_ips))
+            ).unique().first()
+            if _exact(row, server.id) is None:
+                raise exception.ServerNotFound(server_id=server.id)
+            return [api.to_attachment(a.port, a) for a in row.attachments]
+
+    @_unavailable_on_db_errors
+    def get_interface(self, context, server, port_id):
+        with self.db.reader() as session:
+            port = self._attached_port(session, context, server.id, port_id)
+            return api.to_attachment(port, port.attachment)
+
+    @_unavailable_on_db_errors
+    def attach_interface(self, context, server, net_id=None, port_id=None,
+                         fixed_ip=None, tag=None):
+        for attempt in range(1, ALLOCATION_ATTEMPTS + 1):
+            try:
+                return self._attach(context, server, net_id, port_id,
+                                    fixed_ip, tag)
+            except _LostRace as e:
+                LOG.debug('Attach to %(server)s lost a race (%(why)s); '
+                          'attempt %(n)d', {'server': server.id, 'why': e,
+                                            'n': attempt})
+                # Jitter, so that the losers do not collide again.
+                time.sleep(random.uniform(0, 0.01 * attempt))
+        LOG.error('Attach to %s kept losing address races; giving up',
+                  server.id)
+        raise exception.ComputeUnavailable()
+
+    @_retry_on_deadlock
+    def _attach(self, context, server, net_id, port_id, fixed_ip, tag):
+        with self.db.writer() as session:
+            row = self._locked_server(session, server.id)
+            if port_id is not None:
+                port = self._port(session, port_id)
+                if port is None or not (
+                        _visible(context, port.project_id) or
+                        (port.attachment is not None and
+                         port.attachment.server_id == row.id)):
+                    raise exception.PortNotFound(port_id=port_id)
+                self._check_limit(session, row.id)
+                if port.attachment is not None:
+                    raise exception.PortInUse(port_id=port_id)
+            else:
+                port = self._new_port(session, context, row, net_id,
+                                      fixed_ip)
+            # Plain copies: after a failed flush the rows are expired and
+            # reading them would need the rolled-back transaction.
+            server_id, new_port_id = row.id, port.id
+            attachment = models.Attachment(server_id=server_id,
+                                           port_id=new_port_id, tag=tag)
+            session.add(attachment)
+            try:
+                session.flush()
+            except db_exc.DBDuplicateEntry:
+                # Another process attached this port since we looked.
+                raise exception.PortInUse(port_id=new_port_id)
+            LOG.debug('Attached port %(port)s to server %(server)s',
+                      {'port': new_port_id, 'server': server_id})
+            return api.to_attachment(port, attachment)
+
+    def _new_port(self, session, context, server, net_id, fixed_ip):
+        net = self._usable_network(session, context, server, net_id)
+        self._check_limit(session, server.id)
+        if fixed_ip is not None:
+            fixed_ips = [self._requested_address(session, server, net,
+                                                 fixed_ip)]
+        elif net.subnets:
+            free = api.free_address(session, net)
+            if free is None:
+                raise exception.NoMoreFixedIps(net=net.id)
+            fixed_ips = [free]
+        else:
+            fixed_ips = []
+        mac = ipam.generate_mac(functools.partial(api.mac_taken, session))
+        # Plain copy: the row is expired if the flush fails.
+        server_id = server.id
+        port = models.Port(
+            id=uuidutils.generate_uuid(), network_id=net.id,
+            project_id=server.project_id, mac_address=mac,
+            created_by_attach=True,
+            fixed_ips=[models.FixedIp(network_id=net.id,
+                                      subnet_id=ip.subnet_id,
+                                      ip_address=ip.ip_address)
+                       for ip in fixed_ips])
+        session.add(port)
+        try:
+            session.flush()
+        except db_exc.DBDuplicateEntry as e:
+            if fixed_ip is not None and 'ip_address' in (e.columns or ()):
+                raise exception.FixedIpAlreadyInUse(
+                    address=fixed_ips[0].ip_address, instance_uuid=server_id)
+            raise _LostRace('duplicate %s' % ', '.join(e.columns or ()))
+        return port
+
+    @_unavailable_on_db_errors
+    @_retry_on_deadlock
+    def detach_interface(self, context, server, port_id):
+        with self.db.writer() as session:
+            # Serialises with attaches to the same server (the limit).
+            row = self._locked_server(session, server.id)
+            port = self._attached_port(session, context, row.id, port_id)
+            deleted = session.execute(
+                sa.delete(models.Attachment)
+                .where(models.Attachment.id == port.attachment.id)
+            ).rowcount
+            if deleted != 1:
+                raise exception.InterfaceNotAttached(server_id=row.id,
+                                                     port_id=port_id)
+            if port.created_by_attach:
+                # Like Nova deleting the port it made: its MAC and
+                # addresses are free again.
+                session.execute(sa.delete(models.FixedIp)
+                                .where(models.FixedIp.port_id == port.id))
+                session.execute(sa.delete(models.Port)
+                                .where(models.Port.id == port.id))
+            session.expunge_all()
+            LOG.debug('Detached port %(port)s from server %(server)s',
+                      {'port': port_id, 'server': row.id})

@@ -1,0 +1,540 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Tests of the sql driver on SQLite, PostgreSQL and MariaDB.
+
+The public conformance suite runs on each back end, then the sql driver's
+own promises: persistence across restarts, one query per read, schema
+migrations, the embedded SQLite defaults, 503 when the database is gone,
+and several *processes* racing for one port, one address and one server's
+last interface slot.
+
+PostgreSQL and MariaDB tests create and drop their own database; see
+:mod:`tests.unit.sql_backends` for what happens when the server is down.
+"""
+
+import collections
+import configparser
+import multiprocessing
+import os
+import sqlite3
+
+from alembic import autogenerate
+from alembic import migration as alembic_migration
+import fixtures
+from oslo_context import context as oslo_context
+from oslotest import base
+import sqlalchemy as sa
+import yaml
+
+from nova_attach_ifaces.compute import conformance
+from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import inventory
+from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import driver as sql_driver
+from nova_attach_ifaces.compute.sql import migration
+from nova_attach_ifaces.compute.sql import models
+from tests.unit import sql_backends
+
+ROOT = os.path.join(os.path.dirname(__file__), '..', '..', '..')
+
+
+class _Store:
+    """Where a test's stores live: one new store per call of new_store()."""
+
+    backend = None
+
+    def new_store(self):
+        """Return (connection URL or None, SQLite state dir or None)."""
+        if self.backend is None:
+            return None, self.useFixture(fixtures.TempDir()).path
+        return self.backend.create_database(self), None
+
+    def start_driver(self, conf, inv=None):
+        drv = sql_driver.SQLDriver(conf, inventory=inv)
+        self.addCleanup(drv.close)
+        return drv
+
+
+class _SQLConformance(_Store, conformance.DriverConformanceTests):
+
+    def make_driver(self, inv, conf):
+        url, state_dir = self.new_store()
+        sql_backends.apply_store(conf, url, state_dir)
+        return self.start_driver(conf, inv)
+
+
+class TestSQLiteConformance(_SQLConformance, base.BaseTestCase):
+    pass
+
+
+class TestPostgreSQLConformance(_SQLConformance, base.BaseTestCase):
+    backend = sql_backends.POSTGRESQL
+
+
+class TestMySQLConformance(_SQLConformance, base.BaseTestCase):
+    backend = sql_backends.MYSQL
+
+
+class _SQLDriverTests(_Store):
+    """The sql driver's own promises, on every back end."""
+
+    def setUp(self):
+        super().setUp()
+        self.url, self.state_dir = self.new_store()
+        self.conf = sql_backends.make_conf(self.url, self.state_dir)
+        self.ctx = conformance.context(conformance.PROJECT_A)
+        self.admin = conformance.context(conformance.PROJECT_ADMIN,
+                                         is_admin=True)
+
+    def override(self, name, value, group):
+        self.conf.set_override(name, value, group=group)
+        self.addCleanup(self.conf.clear_override, name, group=group)
+
+    def start(self, inv=None):
+        if inv is None:
+            inv = conformance.build_inventory()
+        return self.start_driver(self.conf, inv)
+
+    def count_selects(self, drv):
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith('SELECT'):
+                statements.append(statement)
+
+        sa.event.listen(drv.db.engine, 'before_cursor_execute', record)
+        self.addCleanup(sa.event.remove, drv.db.engine,
+                        'before_cursor_execute', record)
+        return statements
+
+    def test_is_a_compute_driver(self):
+        self.assertIsInstance(self.start(), driver.ComputeDriver)
+
+    def test_changes_survive_a_restart(self):
+        drv = self.start()
+        server = drv.get_server(self.ctx, conformance.SERVER_A2)
+        created = drv.attach_interface(self.ctx, server,
+                                       net_id=conformance.NET_A, tag='db')
+        drv.attach_interface(self.ctx, server,
+                             port_id=conformance.PORT_A_FREE)
+        drv.detach_interface(self.ctx,
+                             drv.get_server(self.ctx, conformance.SERVER_A1),
+                             conformance.PORT_A1)
+        drv.close()
+
+        # Same store, inventory given again: it is not loaded twice, and
+        # nothing that happened since is undone.
+        again = self.start()
+        self.assertEqual(
+            [created.port_id, conformance.PORT_A_FREE],
+            [a.port_id for a in again.list_interfaces(self.ctx, server)])
+        self.assertEqual('db', again.get_interface(
+            self.ctx, server, created.port_id).tag)
+        self.assertEqual(
+            [conformance.PORT_A2],
+            [a.port_id for a in again.list_interfaces(
+                self.ctx, again.get_server(self.ctx, conformance.SERVER_A1))])
+
+    def test_list_and_show_are_one_query(self):
+        drv = self.start()
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        for _ in range(3):
+            drv.attach_interface(self.ctx, server, net_id=conformance.NET_A)
+        selects = self.count_selects(drv)
+        listing = drv.list_interfaces(self.ctx, server)
+        self.assertEqual(5, len(listing))
+        self.assertEqual(1, len(selects), selects)
+        del selects[:]
+        drv.get_interface(self.ctx, server, listing[-1].port_id)
+        self.assertEqual(1, len(selects), selects)
+
+    def test_ids_are_exact(self):
+        drv = self.start()
+        self.assertRaises(exception.ServerNotFound, drv.get_server,
+                          self.ctx, conformance.SERVER_A1.upper())
+        self.assertRaises(exception.ServerNotFound, drv.get_server,
+                          self.ctx, conformance.SERVER_A1 + ' ')
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        self.assertRaises(exception.PortNotFound, drv.get_interface,
+                          self.ctx, server, conformance.PORT_A1.upper())
+
+    def test_no_half_made_port_when_attach_fails(self):
+        self.override('max_interfaces_per_server', 3, 'compute')
+        drv = self.start()
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        drv.attach_interface(self.ctx, server, net_id=conformance.NET_A)
+        before = self.table_counts(drv)
+        self.assertRaises(exception.PortLimitExceeded, drv.attach_interface,
+                          self.ctx, server, net_id=conformance.NET_A)
+        self.assertRaises(exception.FixedIpAlreadyInUse,
+                          drv.attach_interface, self.ctx,
+                          drv.get_server(self.ctx, conformance.SERVER_A2),
+                          net_id=conformance.NET_A, fixed_ip='10.0.0.2')
+        self.assertEqual(before, self.table_counts(drv))
+
+    def table_counts(self, drv):
+        with drv.db.reader() as session:
+            return {m.__tablename__: session.scalar(
+                sa.select(sa.func.count()).select_from(m))
+                for m in (models.Port, models.FixedIp, models.Attachment)}
+
+    def test_detach_deletes_created_port_rows(self):
+        drv = self.start()
+        server = drv.get_server(self.ctx, conformance.SERVER_A2)
+        before = self.table_counts(drv)
+        att = drv.attach_interface(self.ctx, server, net_id=conformance.NET_A)
+        drv.detach_interface(self.ctx, server, att.port_id)
+        self.assertEqual(before, self.table_counts(drv))
+
+    def test_migrated_to_head(self):
+        drv = self.start()
+        self.assertEqual(migration.head_revision(),
+                         drv.db.current_revision())
+        # Running it again is a no-op.
+        self.assertEqual(migration.head_revision(), drv.db.upgrade())
+
+    def test_models_match_migrations(self):
+        drv = self.start()
+        with drv.db.engine.connect() as connection:
+            context = alembic_migration.MigrationContext.configure(
+                connection)
+            diff = autogenerate.compare_metadata(context,
+                                                 models.Base.metadata)
+        self.assertEqual([], diff)
+
+    def test_auto_migrate_disabled_is_unavailable_until_sync(self):
+        self.override('auto_migrate', False, 'sql')
+        drv = self.start(inventory.Inventory())
+        self.assertRaises(exception.ComputeUnavailable, drv.get_server,
+                          self.ctx, conformance.SERVER_A1)
+        self.assertIsNone(drv.db.current_revision())
+        drv.db.upgrade()
+        self.assertRaises(exception.ServerNotFound, drv.get_server,
+                          self.ctx, conformance.SERVER_A1)
+
+    def test_inventory_file_loaded_when_empty(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'inventory.yaml')
+        with open(path, 'w') as f:
+            yaml.safe_dump(conformance.INVENTORY_DATA, f)
+        self.override('inventory_file', path, 'sql')
+        drv = self.start_driver(self.conf)
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        self.assertEqual([conformance.ATT_A1, conformance.ATT_A2],
+                         drv.list_interfaces(self.ctx, server))
+        drv.detach_interface(self.ctx, server, conformance.PORT_A1)
+        drv.close()
+        # Restart with the file still configured: the store is not empty,
+        # so the file does not bring the detached port back.
+        drv = self.start_driver(self.conf)
+        self.assertEqual([conformance.ATT_A2],
+                         drv.list_interfaces(self.ctx, server))
+
+    def test_inventory_file_missing_is_an_error(self):
+        self.override('inventory_file', '/nonexistent/inv.yaml', 'sql')
+        self.assertRaises(inventory.InventoryError, sql_driver.SQLDriver,
+                          self.conf)
+
+
+class TestSQLiteDriver(_SQLDriverTests, base.BaseTestCase):
+
+    def test_embedded_default_file_wal_and_busy_timeout(self):
+        self.start()
+        path = os.path.join(self.state_dir, 'nova-attach-ifaces.sqlite')
+        self.assertTrue(os.path.isfile(path))
+        connection = sqlite3.connect(path)
+        self.addCleanup(connection.close)
+        self.assertEqual('wal', connection.execute(
+            'PRAGMA journal_mode').fetchone()[0])
+        drv = self.start()
+        with drv.db.reader() as session:
+            self.assertEqual(30000, session.scalar(
+                sa.text('PRAGMA busy_timeout')))
+
+    def test_state_dir_created(self):
+        self.override('state_dir', os.path.join(self.state_dir, 'a', 'b'),
+                      'sql')
+        drv = self.start()
+        self.assertTrue(drv.db.url.endswith(
+            '/a/b/nova-attach-ifaces.sqlite'), drv.db.url)
+        self.assertTrue(os.path.isfile(drv.db.url[len('sqlite:///'):]))
+
+    def test_writers_begin_immediate(self):
+        drv = self.start()
+        begins = []
+        sa.event.listen(
+            drv.db.engine, 'before_cursor_execute',
+            lambda conn, cur, stmt, *a: stmt.startswith('BEGIN') and
+            begins.append(stmt))
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        drv.attach_interface(self.ctx, server,
+                             port_id=conformance.PORT_A_FREE)
+        self.assertEqual(['BEGIN', 'BEGIN IMMEDIATE'], begins)
+
+    def test_list_and_show_use_indexes(self):
+        drv = self.start()
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        plans = []
+
+        def explain(conn, cursor, statement, parameters, *args):
+            if statement.lstrip().upper().startswith('SELECT'):
+                plans.append(conn.exec_driver_sql(
+                    'EXPLAIN QUERY PLAN ' + statement,
+                    parameters).fetchall())
+
+        sa.event.listen(drv.db.engine, 'before_cursor_execute', explain)
+        drv.list_interfaces(self.ctx, server)
+        drv.get_interface(self.ctx, server, conformance.PORT_A1)
+        sa.event.remove(drv.db.engine, 'before_cursor_execute', explain)
+        self.assertEqual(2, len(plans))
+        for plan in plans:
+            details = [row[-1] for row in plan]
+            # "SCAN <table>" would be a full table scan; SEARCH uses an
+            # index (temporary B-trees for ORDER BY are fine).
+            self.assertEqual([], [d for d in details
+                                  if d.startswith('SCAN ')], details)
+
+
+class TestPostgreSQLDriver(_SQLDriverTests, base.BaseTestCase):
+    backend = sql_backends.POSTGRESQL
+
+    def test_database_gone_is_unavailable(self):
+        drv = self.start()
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        name = sa.engine.make_url(self.url).database
+        self.backend.drop_database(name)
+        self.assertRaises(exception.ComputeUnavailable, drv.get_server,
+                          self.ctx, conformance.SERVER_A1)
+        self.assertRaises(exception.ComputeUnavailable,
+                          drv.attach_interface, self.ctx, server,
+                          net_id=conformance.NET_A)
+
+
+class TestMySQLDriver(_SQLDriverTests, base.BaseTestCase):
+    backend = sql_backends.MYSQL
+
+
+class TestUnreachable(base.BaseTestCase):
+
+    def test_unreachable_server_is_unavailable(self):
+        # Nothing listens on port 1; the driver starts anyway and answers
+        # 503 until the database is there.
+        conf = sql_backends.make_conf(
+            'postgresql+psycopg2://postgres@127.0.0.1:1/nai')
+        drv = sql_driver.SQLDriver(conf)
+        self.addCleanup(drv.close)
+        ctx = conformance.context(conformance.PROJECT_A)
+        e = self.assertRaises(exception.ComputeUnavailable, drv.get_server,
+                              ctx, conformance.SERVER_A1)
+        self.assertEqual(503, e.code)
+        self.assertRaises(exception.ComputeUnavailable,
+                          drv.attach_interface, ctx,
+                          driver.Server(conformance.SERVER_A1,
+                                        conformance.PROJECT_A))
+
+
+class TestPackaging(base.BaseTestCase):
+
+    def test_entry_points(self):
+        setup = configparser.ConfigParser()
+        setup.read(os.path.join(ROOT, 'setup.cfg'))
+        entry_points = setup['entry_points']
+        self.assertIn('sql = nova_attach_ifaces.compute.sql.driver:SQLDriver',
+                      entry_points['nova_attach_ifaces.compute_drivers'])
+        self.assertIn('nova-attach-ifaces-manage = '
+                      'nova_attach_ifaces.cmd.manage:main',
+                      entry_points['console_scripts'])
+
+    def test_alembic_ini_ships_in_the_package(self):
+        self.assertTrue(os.path.isfile(os.path.join(
+            os.path.dirname(migration.__file__), 'alembic.ini')))
+        self.assertIsNotNone(migration.head_revision())
+
+
+# Several processes racing. The worker is a module-level function so that
+# the "spawn" start method can import it in fresh interpreters.
+
+RACE_PROCESSES = 4
+RACE_ROUNDS = 3
+RACE_NET = conformance._uuid(0x4e, 0x77)
+RACE_SUBNET = conformance._uuid(0x5b, 0x77)
+RACE_SERVERS = [conformance._uuid(0x5e, 0x700 + i)
+                for i in range(RACE_PROCESSES)]
+RACE_PORTS = [conformance._uuid(0x90, 0x700 + r) for r in range(RACE_ROUNDS)]
+RACE_IPS = ['10.7.0.%d' % (100 + r) for r in range(RACE_ROUNDS)]
+RACE_TIMEOUT = 180
+
+
+def _race_inventory():
+    return inventory.parse({
+        'networks': [{'id': RACE_NET, 'project_id': conformance.PROJECT_A,
+                      'subnets': [{'id': RACE_SUBNET, 'cidr': '10.7.0.0/24',
+                                   'gateway_ip': '10.7.0.1'}]}],
+        'ports': [{'id': p, 'network_id': RACE_NET,
+                   'project_id': conformance.PROJECT_A} for p in RACE_PORTS],
+        'servers': [{'id': s, 'project_id': conformance.PROJECT_A}
+                    for s in RACE_SERVERS],
+    })
+
+
+def _race_worker(url, state_dir, limit, steps, barrier, results):
+    """Run ``steps`` [(server_id, attach kwargs)], each after a barrier."""
+    conf = sql_backends.make_conf(url, state_dir)
+    conf.set_override('max_interfaces_per_server', limit, group='compute')
+    drv = sql_driver.SQLDriver(conf)
+    ctx = oslo_context.RequestContext(project_id=conformance.PROJECT_A,
+                                      overwrite=False)
+    outcomes = []
+    try:
+        for server_id, kwargs in steps:
+            server = drv.get_server(ctx, server_id)
+            barrier.wait(RACE_TIMEOUT)
+            try:
+                att = drv.attach_interface(ctx, server, **kwargs)
+                outcomes.append(('ok', att.port_id))
+            except Exception as e:
+                outcomes.append((type(e).__name__, str(e)))
+    finally:
+        drv.close()
+        results.put(outcomes)
+
+
+class _MultiProcessTests(_Store):
+
+    def setUp(self):
+        super().setUp()
+        self.url, self.state_dir = self.new_store()
+        self.conf = sql_backends.make_conf(self.url, self.state_dir)
+        self.ctx = conformance.context(conformance.PROJECT_A)
+
+    def race(self, steps_per_process, limit=0):
+        """Run one worker process per steps list; return their outcomes."""
+        # Load the store first, so that the workers only race in attaches.
+        self.start_driver(self.conf, _race_inventory()).close()
+        mp = multiprocessing.get_context('spawn')
+        barrier = mp.Barrier(len(steps_per_process))
+        results = mp.Queue()
+        procs = [mp.Process(target=_race_worker,
+                            args=(self.url, self.state_dir, limit, steps,
+                                  barrier, results), daemon=True)
+                 for steps in steps_per_process]
+        for p in procs:
+            p.start()
+        self.addCleanup(self._reap, procs)
+        outcomes = [results.get(timeout=RACE_TIMEOUT) for _ in procs]
+        for p in procs:
+            p.join(RACE_TIMEOUT)
+            self.assertEqual(0, p.exitcode)
+        return outcomes
+
+    @staticmethod
+    def _reap(procs):
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join()
+
+    def test_processes_race_for_one_port_and_one_address(self):
+        steps = []
+        for server_id in RACE_SERVERS:
+            mine = []
+            for r in range(RACE_ROUNDS):
+                mine.append((server_id, {'port_id': RACE_PORTS[r]}))
+                mine.append((server_id, {'net_id': RACE_NET,
+                                         'fixed_ip': RACE_IPS[r]}))
+                mine.append((server_id, {'net_id': RACE_NET}))
+            steps.append(mine)
+        outcomes = self.race(steps)
+
+        for r in range(RACE_ROUNDS):
+            port_race = collections.Counter(
+                o[3 * r][0] for o in outcomes)
+            self.assertEqual({'ok': 1, 'PortInUse': RACE_PROCESSES - 1},
+                             dict(port_race), outcomes)
+            ip_race = collections.Counter(o[3 * r + 1][0] for o in outcomes)
+            self.assertEqual(
+                {'ok': 1, 'FixedIpAlreadyInUse': RACE_PROCESSES - 1},
+                dict(ip_race), outcomes)
+            # Addresses the driver picks itself never make anyone lose.
+            self.assertEqual([('ok',)] * RACE_PROCESSES,
+                             [o[3 * r + 2][:1] for o in outcomes])
+
+        drv = self.start_driver(self.conf)
+        attached = [a for s in RACE_SERVERS
+                    for a in drv.list_interfaces(
+                        self.ctx, drv.get_server(self.ctx, s))]
+        # 1 port + 1 requested address + every process's own, per round.
+        self.assertEqual(RACE_ROUNDS * (2 + RACE_PROCESSES), len(attached))
+        port_ids = [a.port_id for a in attached]
+        for port_id in RACE_PORTS:
+            self.assertEqual(1, port_ids.count(port_id))
+        addresses = [ip.ip_address for a in attached for ip in a.fixed_ips]
+        self.assertEqual(len(addresses), len(set(addresses)))
+        for address in RACE_IPS:
+            self.assertIn(address, addresses)
+        macs = [a.mac_addr for a in attached]
+        self.assertEqual(len(macs), len(set(macs)))
+        # No half-made port: every port attach created is attached, with
+        # exactly its one address.
+        with drv.db.reader() as session:
+            created = session.scalar(
+                sa.select(sa.func.count()).select_from(models.Port)
+                .where(models.Port.created_by_attach.is_(True)))
+            fixed_ips = session.scalar(
+                sa.select(sa.func.count()).select_from(models.FixedIp))
+        self.assertEqual(RACE_ROUNDS * (1 + RACE_PROCESSES), created)
+        self.assertEqual(created, fixed_ips)
+
+    def test_processes_race_for_the_last_interface_slot(self):
+        limit = 2
+        server_id = RACE_SERVERS[0]
+        steps = [[(server_id, {'net_id': RACE_NET})]] * RACE_PROCESSES
+        outcomes = self.race(steps, limit=limit)
+        kinds = collections.Counter(o[0][0] for o in outcomes)
+        self.assertEqual(
+            {'ok': limit, 'PortLimitExceeded': RACE_PROCESSES - limit},
+            dict(kinds), outcomes)
+        drv = self.start_driver(self.conf)
+        self.assertEqual(limit, len(drv.list_interfaces(
+            self.ctx, drv.get_server(self.ctx, server_id))))
+        with drv.db.reader() as session:
+            self.assertEqual(limit, session.scalar(
+                sa.select(sa.func.count()).select_from(models.Port)
+                .where(models.Port.created_by_attach.is_(True))))
+
+
+class TestSQLiteMultiProcess(_MultiProcessTests, base.BaseTestCase):
+    pass
+
+
+class TestPostgreSQLMultiProcess(_MultiProcessTests, base.BaseTestCase):
+    backend = sql_backends.POSTGRESQL
+
+
+class TestMySQLMultiProcess(_MultiProcessTests, base.BaseTestCase):
+    backend = sql_backends.MYSQL
+
+
+class TestApiHelpers(base.BaseTestCase):
+
+    def test_connection_url_default_is_sqlite_in_state_dir(self):
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        conf = sql_backends.make_conf(None, state_dir)
+        self.assertEqual(
+            'sqlite:///%s/nova-attach-ifaces.sqlite' % state_dir,
+            api.connection_url(conf))
+
+    def test_connection_url_from_database_connection(self):
+        conf = sql_backends.make_conf('mysql+pymysql://u:p@db/nai')
+        self.assertEqual('mysql+pymysql://u:p@db/nai',
+                         api.connection_url(conf))

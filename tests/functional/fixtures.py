@@ -48,7 +48,23 @@ ID_NAMES = (
     'OTHER_SUBNET', 'SHARED_SUBNET', 'PORT1', 'PORT2', 'OTHER_PORT',
     'SERVER', 'LOCKED_SERVER', 'BUILDING_SERVER', 'TASK_SERVER',
     'STOPPED_SERVER', 'OTHER_SERVER', 'LONELY_SERVER', 'UNKNOWN',
+    # Only in the inventories of the fixtures that add them.
+    'TINY_NET', 'TINY_SUBNET',
 )
+
+# The vm_states the default inventory has no server in: name -> state.
+OTHER_VM_STATES = {
+    'PAUSED_SERVER': 'paused',
+    'SUSPENDED_SERVER': 'suspended',
+    'RESCUED_SERVER': 'rescued',
+    'RESIZED_SERVER': 'resized',
+    'SOFT_DELETE_SERVER': 'soft-delete',
+    'DELETED_SERVER': 'deleted',
+    'ERROR_SERVER': 'error',
+    'SHELVED_SERVER': 'shelved',
+    'SHELVED_OFFLOADED_SERVER': 'shelved_offloaded',
+}
+ID_NAMES += tuple(OTHER_VM_STATES)
 
 
 def _hex_id():
@@ -222,6 +238,41 @@ def build_inventory_without_shared_network(ids):
     for network in inventory['networks']:
         network['shared'] = False
     return inventory
+
+
+def build_inventory_with_every_state(ids):
+    """The usual inventory plus the PROJECT servers of OTHER_VM_STATES."""
+    inventory = build_inventory(ids)
+    for name, state in OTHER_VM_STATES.items():
+        inventory['servers'].append(dict(
+            id=ids[name], name=name.lower(), project_id=ids['PROJECT'],
+            vm_state=state))
+    return inventory
+
+
+def build_inventory_with_tiny_subnet(ids):
+    """The usual inventory plus TINY_NET (PROJECT), 10.2.0.0/30.
+
+    Its only allocatable address is 10.2.0.2 (.1 is the gateway).
+    """
+    inventory = build_inventory(ids)
+    inventory['networks'].append(
+        {'id': ids['TINY_NET'], 'name': 'tiny', 'project_id': ids['PROJECT'],
+         'subnets': [{'id': ids['TINY_SUBNET'], 'cidr': '10.2.0.0/30',
+                      'gateway_ip': '10.2.0.1'}]})
+    return inventory
+
+
+class EveryStateFixture(APIFixture):
+    """A server of PROJECT in every vm_state Nova has."""
+
+    environment_args = {'inventory': build_inventory_with_every_state}
+
+
+class TinySubnetFixture(APIFixture):
+    """PROJECT also has TINY_NET, with a single free address."""
+
+    environment_args = {'inventory': build_inventory_with_tiny_subnet}
 
 
 class NoNetworkFixture(APIFixture):

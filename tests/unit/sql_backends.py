@@ -144,7 +144,8 @@ def make_conf(connection=None, state_dir=None, args=()):
 
 def apply_store(conf, connection=None, state_dir=None):
     """Point ``conf`` at a database URL or an SQLite state directory."""
-    conf.set_override('connection', connection, group='database')
+    if connection is not None:
+        conf.set_override('connection', connection, group='database')
     if state_dir is not None:
         conf.set_override('state_dir', state_dir, group='sql')
     # A test must fail fast, not wait 10 x 10 s for a server that is down.

@@ -32,6 +32,7 @@ of the inventory.
 import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy import orm
 
 # 36 = a dashed UUID; ids are stored canonical (lower case, dashed).
@@ -40,6 +41,10 @@ _ID = sa.String(36)
 _PROJECT = sa.String(255)
 # Long enough for any IPv6 text form, and for CIDRs.
 _ADDRESS = sa.String(64)
+
+# Microseconds on MariaDB too (its DATETIME keeps whole seconds), so that
+# listings in creation order are in creation order.
+_TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
 
 # On SQLite an INTEGER PRIMARY KEY is the rowid, which grows like a
 # sequence; BigInteger would not be, so use the variant.
@@ -71,7 +76,7 @@ class Server(Base):
     task_state: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     locked: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=_now)
+        _TIMESTAMP, default=_now)
 
     attachments: orm.Mapped[list['Attachment']] = orm.relationship(
         order_by='Attachment.id', viewonly=True)
@@ -86,7 +91,7 @@ class Network(Base):
     shared: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False,
                                                  index=True)
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=_now)
+        _TIMESTAMP, default=_now)
 
     subnets: orm.Mapped[list['Subnet']] = orm.relationship(
         back_populates='network', order_by='Subnet.position',
@@ -126,7 +131,7 @@ class Port(Base):
     created_by_attach: orm.Mapped[bool] = orm.mapped_column(
         sa.Boolean, default=False)
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=_now)
+        _TIMESTAMP, default=_now)
 
     fixed_ips: orm.Mapped[list['FixedIp']] = orm.relationship(
         order_by='FixedIp.id', cascade='all, delete-orphan',
@@ -172,6 +177,6 @@ class Attachment(Base):
         _ID, sa.ForeignKey('ports.id', ondelete='CASCADE'))
     tag: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=_now)
+        _TIMESTAMP, default=_now)
 
     port: orm.Mapped[Port] = orm.relationship(back_populates='attachment')

@@ -18,6 +18,7 @@ Create Date: 2025-01-01 00:00:00
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 revision = '8f1c2a3b4d5e'
 down_revision = None
@@ -27,6 +28,7 @@ depends_on = None
 # InnoDB for transactions and row locks; utf8mb4 so that any name fits.
 _MYSQL = {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'}
 _SEQUENCE = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
+_TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
 
 
 def upgrade():
@@ -38,7 +40,7 @@ def upgrade():
         sa.Column('vm_state', sa.String(32), nullable=False),
         sa.Column('task_state', sa.String(64), nullable=True),
         sa.Column('locked', sa.Boolean(), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', _TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint('id', name='pk_servers'),
         **_MYSQL)
     op.create_index('ix_servers_project_id', 'servers', ['project_id'])
@@ -49,7 +51,7 @@ def upgrade():
         sa.Column('project_id', sa.String(255), nullable=False),
         sa.Column('name', sa.String(255), nullable=False),
         sa.Column('shared', sa.Boolean(), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', _TIMESTAMP, nullable=False),
         sa.PrimaryKeyConstraint('id', name='pk_networks'),
         **_MYSQL)
     op.create_index('ix_networks_project_id', 'networks', ['project_id'])
@@ -77,7 +79,7 @@ def upgrade():
         sa.Column('project_id', sa.String(255), nullable=False),
         sa.Column('mac_address', sa.String(32), nullable=False),
         sa.Column('created_by_attach', sa.Boolean(), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', _TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(['network_id'], ['networks.id'],
                                 name='fk_ports_network_id_networks'),
         sa.PrimaryKeyConstraint('id', name='pk_ports'),
@@ -113,7 +115,7 @@ def upgrade():
         sa.Column('server_id', sa.String(36), nullable=False),
         sa.Column('port_id', sa.String(36), nullable=False),
         sa.Column('tag', sa.String(255), nullable=True),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', _TIMESTAMP, nullable=False),
         sa.ForeignKeyConstraint(['server_id'], ['servers.id'],
                                 name='fk_attachments_server_id_servers',
                                 ondelete='CASCADE'),

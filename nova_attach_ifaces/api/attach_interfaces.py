@@ -71,9 +71,6 @@ class InterfaceAttachmentController(object):
         return {'interfaceAttachment': views.attachment(att, req.api_version)}
 
     def create(self, req, server_id, body):
-        # NOTE: Nova validates the query string (2.102+) only after the
-        # attach, by re-showing the port; we refuse before touching anything.
-        _validate_query(req)
         schema = _CREATE_V249 if req.api_version >= (2, 49) else _CREATE
         schema.validate(body)
         context = req.context
@@ -90,6 +87,10 @@ class InterfaceAttachmentController(object):
                 explanation='Must input network_id when request IP address')
         _check_server_can_change(context, server, server_id,
                                  'attach_interface')
+        # NOTE: Nova validates the query string (2.102+) only after the
+        # attach, by re-showing the port, so every other error wins over
+        # it; we keep that order but refuse before touching anything.
+        _validate_query(req)
 
         att = self.driver.attach_interface(
             context, server, net_id=net_id, port_id=port_id,

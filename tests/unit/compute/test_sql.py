@@ -203,6 +203,16 @@ class _SQLDriverTests(_Store):
         # Running it again is a no-op.
         self.assertEqual(migration.head_revision(), drv.db.upgrade())
 
+    def test_upgrade_from_empty(self):
+        db = api.Database(self.conf)
+        self.addCleanup(db.dispose)
+        self.assertIsNone(db.current_revision())
+        self.assertEqual(migration.head_revision(), db.upgrade())
+        self.assertEqual(migration.head_revision(), db.current_revision())
+        tables = set(sa.inspect(db.engine).get_table_names())
+        self.assertEqual(set(models.Base.metadata.tables) |
+                         {'alembic_version'}, tables)
+
     def test_models_match_migrations(self):
         drv = self.start()
         with drv.db.engine.connect() as connection:
@@ -409,6 +419,25 @@ def _race_worker(url, state_dir, limit, steps, barrier, results):
         results.put(outcomes)
 
 
+def _start_worker(url, state_dir, inventory_file, barrier, results):
+    """Start a driver on a store that may be empty; report what it sees."""
+    conf = sql_backends.make_conf(url, state_dir)
+    conf.set_override('inventory_file', inventory_file, group='sql')
+    barrier.wait(RACE_TIMEOUT)
+    try:
+        drv = sql_driver.SQLDriver(conf)
+        try:
+            ctx = oslo_context.RequestContext(
+                project_id=conformance.PROJECT_A, overwrite=False)
+            server = drv.get_server(ctx, conformance.SERVER_A1)
+            results.put(('ok', [a.port_id for a in
+                                drv.list_interfaces(ctx, server)]))
+        finally:
+            drv.close()
+    except Exception as e:
+        results.put((type(e).__name__, str(e)))
+
+
 class _MultiProcessTests(_Store):
 
     def setUp(self):
@@ -495,6 +524,36 @@ class _MultiProcessTests(_Store):
         self.assertEqual(RACE_ROUNDS * (1 + RACE_PROCESSES), created)
         self.assertEqual(created, fixed_ips)
 
+    def test_workers_start_together_on_an_empty_store(self):
+        # Every API worker migrates and loads the inventory at start; run
+        # together on a fresh store, exactly one does each, and all work.
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'inventory.yaml')
+        with open(path, 'w') as f:
+            yaml.safe_dump(conformance.INVENTORY_DATA, f)
+        mp = multiprocessing.get_context('spawn')
+        barrier = mp.Barrier(RACE_PROCESSES)
+        results = mp.Queue()
+        procs = [mp.Process(target=_start_worker,
+                            args=(self.url, self.state_dir, path, barrier,
+                                  results), daemon=True)
+                 for _ in range(RACE_PROCESSES)]
+        for p in procs:
+            p.start()
+        self.addCleanup(self._reap, procs)
+        outcomes = [results.get(timeout=RACE_TIMEOUT) for _ in procs]
+        self.assertEqual(
+            [('ok', [conformance.PORT_A1, conformance.PORT_A2])] *
+            RACE_PROCESSES, outcomes)
+        drv = self.start_driver(self.conf)
+        with drv.db.reader() as session:
+            self.assertEqual(
+                (6, 8, 4),
+                tuple(session.scalar(sa.select(sa.func.count())
+                                     .select_from(m))
+                      for m in (models.Network, models.Port,
+                                models.Server)))
+
     def test_processes_race_for_the_last_interface_slot(self):
         limit = 2
         server_id = RACE_SERVERS[0]
@@ -538,3 +597,43 @@ class TestApiHelpers(base.BaseTestCase):
         conf = sql_backends.make_conf('mysql+pymysql://u:p@db/nai')
         self.assertEqual('mysql+pymysql://u:p@db/nai',
                          api.connection_url(conf))
+
+
+class TestBackendPolicy(base.BaseTestCase):
+    """An unreachable server: skipped with a hint, or failed under CI."""
+
+    class _Recorder:
+        def __init__(self):
+            self.calls = []
+
+        def fail(self, message):
+            # As TestCase.fail does: the test stops here.
+            self.calls.append(('fail', message))
+            raise AssertionError(message)
+
+        def skipTest(self, message):
+            self.calls.append(('skip', message))
+
+    def down_backend(self):
+        self.useFixture(fixtures.EnvironmentVariable(
+            sql_backends.POSTGRESQL.env,
+            'postgresql+psycopg2://postgres@127.0.0.1:1/postgres'))
+        return sql_backends.PostgreSQL()
+
+    def test_skips_with_what_to_start_outside_ci(self):
+        self.useFixture(fixtures.EnvironmentVariable('CI', None))
+        recorder = self._Recorder()
+        self.down_backend().require(recorder)
+        [(kind, message)] = recorder.calls
+        self.assertEqual('skip', kind)
+        self.assertIn('PostgreSQL not reachable at 127.0.0.1:1', message)
+        self.assertIn('start it', message)
+
+    def test_fails_under_ci(self):
+        self.useFixture(fixtures.EnvironmentVariable('CI', 'true'))
+        recorder = self._Recorder()
+        self.assertRaises(AssertionError, self.down_backend().require,
+                          recorder)
+        [(kind, message)] = recorder.calls
+        self.assertEqual('fail', kind)
+        self.assertIn('CI=true', message)

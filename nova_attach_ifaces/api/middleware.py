@@ -26,7 +26,10 @@ from oslo_middleware import cors
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import sizelimit
+import webob.dec
+import webob.exc
 
+from nova_attach_ifaces.api import faults
 from nova_attach_ifaces import conf
 from nova_attach_ifaces.conf import middleware as middleware_conf
 
@@ -106,8 +109,20 @@ class RequestBodySizeLimiter(_PrivateConfig,
     """413 for a body over ``[oslo_middleware] max_request_body_size``.
 
     It sits before authentication, so an oversized body costs no token
-    validation.
+    validation. The refusal is a Nova ``overLimit`` fault naming the limit,
+    where oslo.middleware (and so Nova) answers a plain-text page whose
+    message carries an unformatted ``%s``.
     """
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            return super().__call__(req)
+        except webob.exc.HTTPRequestEntityTooLarge:
+            return faults.fault_response(
+                413, 'Request is too large. Larger than '
+                     'max_request_body_size (%d bytes).'
+                     % self._conf_get('max_request_body_size'))
 
 
 class Healthcheck(_PrivateConfig, healthcheck.Healthcheck):

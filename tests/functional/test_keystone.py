@@ -287,6 +287,12 @@ class TestBodySizeLimit(KeystoneTestCase):
             response = self.request(self.interfaces_url(), token=token,
                                     method='POST', body=body)
             self.assertEqual(413, response.status_int, token)
+            self.assertEqual(
+                {'overLimit': {
+                    'code': 413,
+                    'message': 'Request is too large. Larger than '
+                               'max_request_body_size (1024 bytes).'}},
+                response.json)
 
     def test_body_within_limit_reaches_authentication(self):
         response = self.request(

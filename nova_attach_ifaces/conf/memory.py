@@ -26,8 +26,11 @@ OPTS = [
 
 
 def register_opts(conf):
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    # A group object per ConfigOpts: register_group() keeps a shallow copy
+    # sharing its option table with the object given, so overrides on one
+    # ConfigOpts would otherwise show on every other one.
+    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title))
+    conf.register_opts(OPTS, group=GROUP.name)
 
 
 def list_opts():

@@ -105,14 +105,18 @@ def main(argv=None):
         print(_demo_banner(url), flush=True)
 
     def stop(signum, frame):
-        # Finish the requests in flight; every acknowledged change is
-        # already committed by the driver.
+        # Leave serve() through an exception (cheroot lets SystemExit out
+        # of its loop); stop() below then finishes the requests in flight.
+        # Every acknowledged change is already committed by the driver.
         LOG.info('Signal %d: stopping', signum)
-        server.stop()
+        raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     try:
         server.serve()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
         server.stop()
+    LOG.info('Stopped')
     return 0

@@ -78,12 +78,13 @@ class ServerProcess(fixtures.Fixture):
     here.
     """
 
-    def __init__(self, argv, environ, log_path, url):
+    def __init__(self, argv, environ, log_path, url, cwd=None):
         super().__init__()
         self.argv = argv
         self.environ = environ
         self.log_path = log_path
         self.url = url
+        self.cwd = cwd
 
     def _setUp(self):
         self.log = open(self.log_path, 'wb')
@@ -91,7 +92,7 @@ class ServerProcess(fixtures.Fixture):
         self.process = subprocess.Popen(
             self.argv, env=self.environ, stdout=self.log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            start_new_session=True, cwd=self.cwd)
         self.addCleanup(self.stop)
         self.wait_ready()
 

@@ -22,3 +22,13 @@ demo: .venv/bin/nova-attach-ifaces-api
 
 test: .venv-tox/bin/tox
 	.venv-tox/bin/tox -e pep8,py3
+
+# make bench - the benchmark suite (bench/README.md); needs the package and
+#              bench/requirements.txt installed in $(BENCH_PYTHON)'s
+#              environment and wrk on PATH. ARGS=--quick for a short run.
+BENCH_PYTHON ?= python3
+
+.PHONY: bench
+
+bench:
+	$(BENCH_PYTHON) bench/run.py $(ARGS)

@@ -1,0 +1,190 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""In-process cost per request, and the scaling curves, without a socket.
+
+Each request is ``webob.Request.blank(...).get_response(app)`` against the
+assembled ``main`` paste app (dev noauth2 pipeline, access log to a file),
+timed beside the bare webob + routes app (:mod:`bench.baseline`) answering
+the same URL with the same body, rounds interleaved.
+"""
+
+import json
+
+import sqlalchemy as sa
+
+from bench import baseline
+from bench import env
+from bench import timing
+
+VERSIONS = ('2.1', '2.70')
+DRIVERS = ('memory', 'sql')
+
+
+def _attach_body():
+    return {'interfaceAttachment': {'net_id': env.NET}}
+
+
+def _cycle(app, version):
+    def cycle():
+        resp = env.request(app, 'POST', env.list_path(), version,
+                           body=_attach_body())
+        port_id = json.loads(resp.body)['interfaceAttachment']['port_id']
+        resp = env.request(app, 'DELETE', env.show_path(port_id), version)
+        assert resp.status_int == 202, resp.body
+    return cycle
+
+
+def _get(app, path, version):
+    return lambda: env.request(app, 'GET', path, version)
+
+
+def _check(resp, status=200):
+    if resp.status_int != status:
+        raise RuntimeError('unexpected %s: %s' % (resp.status, resp.body))
+    return resp.body
+
+
+def per_request(quick=False):
+    """Measurement 1: list, show, attach+detach vs the bare baseline."""
+    rounds = 3 if quick else 7
+    min_round = 0.08 if quick else 0.15
+    results = []
+    inv = env.make_inventory(ports=10, attached=2)
+    port = inv.ports[0].id
+    for driver in DRIVERS:
+        with env.service(driver, inv) as app:
+            for version in VERSIONS:
+                list_body = _check(env.request(app, 'GET', env.list_path(),
+                                               version))
+                show_body = _check(env.request(app, 'GET',
+                                               env.show_path(port), version))
+                resp = env.request(app, 'POST', env.list_path(), version,
+                                   body=_attach_body())
+                create_body = _check(resp)
+                port_id = json.loads(create_body)[
+                    'interfaceAttachment']['port_id']
+                _check(env.request(app, 'DELETE', env.show_path(port_id),
+                                   version), 202)
+                base = baseline.make_app({'list': list_body,
+                                          'show': show_body,
+                                          'create': create_body})
+                cases = {
+                    'list': (_get(app, env.list_path(), version),
+                             _get(base, env.list_path(), version)),
+                    'show': (_get(app, env.show_path(port), version),
+                             _get(base, env.show_path(port), version)),
+                    'attach+detach': (_cycle(app, version),
+                                      _cycle(base, version)),
+                }
+                for op, (app_call, base_call) in cases.items():
+                    timed = timing.paired({'app': app_call,
+                                           'baseline': base_call},
+                                          rounds=rounds, min_round=min_round)
+                    results.append({
+                        'driver': driver, 'version': version, 'op': op,
+                        'app_us': timed['app']['us'],
+                        'baseline_us': timed['baseline']['us'],
+                        'ratio': timed['app']['us'] / timed['baseline']['us'],
+                        'app': timed['app'], 'baseline': timed['baseline'],
+                    })
+    return results
+
+
+class _QueryCounter:
+    """Count the statements every engine of this process executes."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __enter__(self):
+        sa.event.listen(sa.engine.Engine, 'before_cursor_execute',
+                        self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(sa.engine.Engine, 'before_cursor_execute',
+                        self._count)
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+
+def _queries_per_call(func, calls=10):
+    with _QueryCounter() as counter:
+        for _ in range(calls):
+            func()
+    return counter.count / calls
+
+
+def scaling_ports(quick=False):
+    """Measurement 3a: list and show cost against the inventory size."""
+    sizes = (10, 1000, 100000)
+    rounds = 3 if quick else 5
+    min_round = 0.05 if quick else 0.1
+    results = []
+    for driver in DRIVERS:
+        for size in sizes:
+            inv = env.make_inventory(ports=size, attached=2)
+            # The shown port is the last attached one; the inventory's
+            # other ports are free ports of the same project and network.
+            port = inv.ports[1].id
+            with env.service(driver, inv) as app:
+                for op, path in (('list', env.list_path()),
+                                 ('show', env.show_path(port))):
+                    call = _get(app, path, '2.70')
+                    _check(call())
+                    timed = timing.per_call_us(call, rounds=rounds,
+                                               min_round=min_round)
+                    entry = {'driver': driver, 'ports': size, 'op': op,
+                             'us': timed['us'], 'timing': timed}
+                    if driver == 'sql':
+                        entry['queries'] = _queries_per_call(call)
+                    results.append(entry)
+    for entry in results:
+        ref = next(e for e in results if e['driver'] == entry['driver'] and
+                   e['op'] == entry['op'] and e['ports'] == sizes[0])
+        entry['ratio_to_smallest'] = entry['us'] / ref['us']
+    return results
+
+
+def scaling_attachments(quick=False):
+    """Measurement 3b: list cost against the attachments of one server."""
+    counts = (1, 10, 100, 500)
+    rounds = 3 if quick else 5
+    min_round = 0.05 if quick else 0.1
+    results = []
+    for driver in DRIVERS:
+        for count in counts:
+            inv = env.make_inventory(ports=count, attached=count)
+            with env.service(driver, inv) as app:
+                call = _get(app, env.list_path(), '2.70')
+                body = json.loads(_check(call()))
+                assert len(body['interfaceAttachments']) == count
+                timed = timing.per_call_us(call, rounds=rounds,
+                                           min_round=min_round)
+                entry = {'driver': driver, 'attachments': count,
+                         'us': timed['us'], 'timing': timed}
+                if driver == 'sql':
+                    entry['queries'] = _queries_per_call(call)
+                results.append(entry)
+    for driver in DRIVERS:
+        rows = [e for e in results if e['driver'] == driver]
+        first, last = rows[0], rows[-1]
+        slope = ((last['us'] - first['us']) /
+                 (last['attachments'] - first['attachments']))
+        for entry in rows:
+            entry['us_per_attachment'] = slope
+            # Deviation of each point from the line through the ends.
+            predicted = first['us'] + slope * (entry['attachments'] -
+                                               first['attachments'])
+            entry['deviation_from_linear'] = entry['us'] / predicted - 1
+    return results

@@ -1,0 +1,245 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""summary.md and the PNG plots, from the JSON files of a run."""
+
+import json
+import os
+
+TARGETS = {'memory': 2.0, 'sql': 4.0}
+UWSGI_TARGET = 0.60
+PORTS_TARGET = 1.2
+# Beyond allocator noise: a leak of 1 KiB per request would show as ~100
+# MiB after 100,000 requests.
+RSS_NOISE_MIB = 5.0
+
+
+def _load(results, name):
+    path = os.path.join(results, name + '.json')
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)['results']
+
+
+def _verdict(ok):
+    return 'met' if ok else '**NOT met**'
+
+
+def _plots(results, ports, attachments, concurrency):
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+
+    written = []
+    if ports:
+        fig, ax = pyplot.subplots(figsize=(6, 4))
+        for driver in ('memory', 'sql'):
+            for op in ('list', 'show'):
+                rows = [r for r in ports
+                        if r['driver'] == driver and r['op'] == op]
+                if rows:
+                    ax.plot([r['ports'] for r in rows],
+                            [r['us'] for r in rows], marker='o',
+                            label='%s %s' % (driver, op))
+        ax.set_xscale('log')
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel('ports in the inventory')
+        ax.set_ylabel('us per request (in process)')
+        ax.set_title('List and show against inventory size')
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(results, 'scaling_ports.png'), dpi=100)
+        pyplot.close(fig)
+        written.append('scaling_ports.png')
+    if attachments:
+        fig, ax = pyplot.subplots(figsize=(6, 4))
+        for driver in ('memory', 'sql'):
+            rows = [r for r in attachments if r['driver'] == driver]
+            if rows:
+                ax.plot([r['attachments'] for r in rows],
+                        [r['us'] / 1000 for r in rows], marker='o',
+                        label=driver)
+        ax.set_xlabel('attachments on the server')
+        ax.set_ylabel('ms per list request (in process)')
+        ax.set_title('List against attachments of one server')
+        ax.set_ylim(bottom=0)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(results, 'scaling_attachments.png'),
+                    dpi=100)
+        pyplot.close(fig)
+        written.append('scaling_attachments.png')
+    if concurrency:
+        fig, ax = pyplot.subplots(figsize=(6, 4))
+        for db in ('sqlite', 'postgresql'):
+            rows = concurrency.get(db) or []
+            if rows:
+                ax.plot([r['clients'] for r in rows],
+                        [r['cycles_per_s'] for r in rows], marker='o',
+                        label=db)
+        ax.set_xscale('log', base=2)
+        ax.set_xlabel('concurrent clients (processes)')
+        ax.set_ylabel('attach+detach cycles/s')
+        ax.set_title('Attach + detach throughput')
+        ax.set_ylim(bottom=0)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(results, 'concurrency.png'), dpi=100)
+        pyplot.close(fig)
+        written.append('concurrency.png')
+    return written
+
+
+def write(results, meta):
+    inproc = _load(results, 'inprocess')
+    ports = _load(results, 'scaling_ports')
+    attachments = _load(results, 'scaling_attachments')
+    concurrency = _load(results, 'concurrency')
+    http = _load(results, 'http')
+    rss = _load(results, 'rss')
+    lines = ['# Benchmark summary', '',
+             'Machine: %(nproc)s CPUs, %(cpu)s, Python %(python)s; '
+             'commit %(commit)s, %(date)s%(quick)s.' % dict(
+                 meta, quick=' (--quick)' if meta.get('quick') else ''),
+             '']
+    targets = []
+
+    if inproc:
+        lines += ['## In-process cost per request', '',
+                  'Median us per call through the assembled app (noauth2, '
+                  'access log to a file), beside the bare webob + routes '
+                  'app answering the same URL with the same body.', '',
+                  '| driver | version | operation | service us | '
+                  'baseline us | ratio |', '|---|---|---|---:|---:|---:|']
+        for r in inproc:
+            lines.append('| %s | %s | %s | %.0f | %.0f | %.2fx |' % (
+                r['driver'], r['version'], r['op'], r['app_us'],
+                r['baseline_us'], r['ratio']))
+        lines.append('')
+        for driver, limit in TARGETS.items():
+            worst = max((r for r in inproc if r['driver'] == driver and
+                         r['op'] in ('list', 'show')),
+                        key=lambda r: r['ratio'], default=None)
+            if worst:
+                targets.append((
+                    'in-process list/show on %s <= %.0fx baseline'
+                    % (driver, limit),
+                    'worst %.2fx (%s %s)' % (worst['ratio'], worst['op'],
+                                             worst['version']),
+                    worst['ratio'] <= limit))
+
+    if http and http.get('runs'):
+        lines += ['## HTTP throughput (wrk, loopback)', '',
+                  'wrk -t%d -c%d for %ds per row; every service row is '
+                  'followed by the bare app under the same server.'
+                  % (http['wrk_threads'], http['connections'],
+                     http['duration_s']), '',
+                  '| server | driver | op | app | req/s | p50 ms | p99 ms '
+                  '| vs baseline |', '|---|---|---|---|---:|---:|---:|---:|']
+        for r in http['runs']:
+            lines.append('| %s | %s | %s | %s | %.0f | %.2f | %.2f | %s |'
+                         % (r['server'], r['driver'], r['op'], r['app'],
+                            r['rps'], r['p50_ms'], r['p99_ms'],
+                            '%.0f%%' % (100 * r['rps_vs_baseline'])
+                            if 'rps_vs_baseline' in r else ''))
+        lines.append('')
+        uw = [r for r in http['runs'] if r['server'] == 'uwsgi' and
+              r['op'] == 'list' and 'rps_vs_baseline' in r]
+        for r in uw:
+            targets.append((
+                'HTTP list under uwsgi (%s) >= 60%% of baseline req/s'
+                % r['driver'], '%.0f%%' % (100 * r['rps_vs_baseline']),
+                r['rps_vs_baseline'] >= UWSGI_TARGET))
+    elif http:
+        lines += ['## HTTP throughput', '', 'Skipped: %s' % http['skipped'],
+                  '']
+
+    if ports:
+        lines += ['## Scaling: inventory size', '',
+                  '![scaling_ports](scaling_ports.png)', '',
+                  '| driver | op | ports | us | vs 10 ports | queries |',
+                  '|---|---|---:|---:|---:|---:|']
+        for r in ports:
+            lines.append('| %s | %s | %d | %.0f | %.2fx | %s |' % (
+                r['driver'], r['op'], r['ports'], r['us'],
+                r['ratio_to_smallest'], r.get('queries', '-')))
+        lines.append('')
+        biggest = max(r['ports'] for r in ports)
+        worst = max((r for r in ports if r['ports'] == biggest),
+                    key=lambda r: r['ratio_to_smallest'])
+        targets.append(('%d-port inventory within 1.2x of 10 ports'
+                        % biggest, 'worst %.2fx (%s %s)' % (
+                            worst['ratio_to_smallest'], worst['driver'],
+                            worst['op']),
+                        worst['ratio_to_smallest'] <= PORTS_TARGET))
+
+    if attachments:
+        lines += ['## Scaling: attachments of one server', '',
+                  '![scaling_attachments](scaling_attachments.png)', '',
+                  '| driver | attachments | us | us per attachment | '
+                  'off the line | queries |',
+                  '|---|---:|---:|---:|---:|---:|']
+        for r in attachments:
+            lines.append('| %s | %d | %.0f | %.1f | %+.0f%% | %s |' % (
+                r['driver'], r['attachments'], r['us'],
+                r['us_per_attachment'], 100 * r['deviation_from_linear'],
+                r.get('queries', '-')))
+        lines.append('')
+        queries = {r['queries'] for r in attachments if 'queries' in r}
+        worst = max(abs(r['deviation_from_linear']) for r in attachments)
+        targets.append(('list linear in attachments, no per-item query',
+                        'max %.0f%% off the line; sql queries per list: %s'
+                        % (100 * worst, ', '.join('%g' % q for q in
+                                                  sorted(queries))),
+                        worst <= 0.25 and len(queries) <= 1))
+
+    if concurrency:
+        lines += ['## Attach + detach with concurrent clients', '',
+                  '![concurrency](concurrency.png)', '',
+                  '| store | clients | cycles/s | errors |',
+                  '|---|---:|---:|---:|']
+        for db in ('sqlite', 'postgresql'):
+            for r in concurrency.get(db) or []:
+                lines.append('| %s | %d | %.0f | %d |' % (
+                    db, r['clients'], r['cycles_per_s'], r['errors']))
+        for db, why in (concurrency.get('skipped') or {}).items():
+            lines.append('| %s | skipped: %s | | |' % (db, why))
+        lines.append('')
+
+    if rss:
+        lines += ['## Memory of one worker', '',
+                  '| driver | requests | RSS after start MiB | after '
+                  'first tenth | after all | growth after warm-up |',
+                  '|---|---:|---:|---:|---:|---:|']
+        for r in rss:
+            lines.append('| %s | %d | %.1f | %.1f | %.1f | %+.1f MiB |' % (
+                r['driver'], r['requests'], r['rss_after_start_mib'],
+                r['rss_samples_mib'][0][1], r['rss_after_requests_mib'],
+                r['growth_after_warmup_mib']))
+            targets.append(('no RSS growth after %d requests (%s)'
+                            % (r['requests'], r['driver']),
+                            '%+.1f MiB' % r['growth_after_warmup_mib'],
+                            r['growth_after_warmup_mib'] <= RSS_NOISE_MIB))
+        lines.append('')
+
+    _plots(results, ports, attachments, concurrency)
+    head = ['## Targets', '', '| target | measured | |', '|---|---|---|']
+    head += ['| %s | %s | %s |' % (name, value, _verdict(ok))
+             for name, value, ok in targets]
+    head.append('')
+    lines[4:4] = head
+    notes = os.path.join(results, 'notes.md')
+    if os.path.exists(notes):
+        with open(notes) as f:
+            lines += [f.read()]
+    with open(os.path.join(results, 'summary.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')

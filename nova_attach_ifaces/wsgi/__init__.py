@@ -19,6 +19,7 @@ where ``nova-attach-ifaces.conf`` is read if present).
 """
 
 import os
+import sys
 
 from oslo_log import log as logging
 from paste import deploy
@@ -32,10 +33,13 @@ CONFIG_FILES_ENV = 'OS_NOVA_ATTACH_IFACES_CONFIG_FILES'
 CONFIG_DIR_ENV = 'OS_NOVA_ATTACH_IFACES_CONFIG_DIR'
 DEFAULT_CONFIG_DIR = '/etc/nova-attach-ifaces'
 
-# The api-paste.ini shipped in the source tree, used when no configuration
-# directory has one (a development checkout, the demo).
-SHIPPED_ETC = os.path.abspath(os.path.join(
+# The etc/ files shipped with the package, used when no configuration
+# directory has them: in a source checkout (the demo, tests), or where pip
+# installed the setup.cfg data_files (<prefix>/etc/nova-attach-ifaces).
+SOURCE_ETC = os.path.abspath(os.path.join(
     os.path.dirname(__file__), '..', '..', 'etc', PROJECT))
+INSTALLED_ETC = os.path.join(sys.prefix, 'etc', PROJECT)
+SHIPPED_ETC = SOURCE_ETC if os.path.isdir(SOURCE_ETC) else INSTALLED_ETC
 
 
 def config_args(environ=os.environ):

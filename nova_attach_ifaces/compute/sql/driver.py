@@ -49,7 +49,8 @@ cannot deadlock each other.
 
 Deadlocks (InnoDB may report one on concurrent unique-index inserts) are
 retried by ``oslo_db.api.wrap_db_retry``. A database that cannot be reached
-(or stays locked past ``[sql] sqlite_busy_timeout``) is
+(or stays locked past ``[sql] sqlite_busy_timeout``, or has no free pooled
+connection within ``[database] pool_timeout``) is
 :class:`~nova_attach_ifaces.compute.exception.ComputeUnavailable` (503).
 
 Start
@@ -104,6 +105,10 @@ def _is_unavailable(error):
     if isinstance(error, (db_exc.DBConnectionError,
                           db_exc.DBNonExistentDatabase, db_exc.DBDeadlock,
                           migration.SchemaNotReady)):
+        return True
+    # Every pooled connection stayed busy for [database] pool_timeout
+    # (SQLAlchemy's pool timeout is no DBAPI error, so oslo.db leaves it).
+    if isinstance(error, sa.exc.TimeoutError):
         return True
     # oslo.db leaves most OperationalErrors (refused connections under
     # newer libpq messages, SQLite's "database is locked" past the busy

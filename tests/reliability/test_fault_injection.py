@@ -1,0 +1,418 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Failing backends: unexpected errors, hangs, a database lost mid-request.
+
+Through the keystone pipeline, with the compute driver injected:
+
+* a driver that raises anything unexpected, or answers garbage: a Nova
+  ``computeFault`` 500 quoting the request id, nothing of the error in the
+  body, the traceback in the log under that request id; the next request
+  is answered normally;
+* a backend that hangs: the service has no request timeout of its own (a
+  Python thread cannot be interrupted); the bounds are the database's.
+  On PostgreSQL, a lock held elsewhere past ``lock_timeout`` (set in the
+  ``[database] connection`` URL) and a pool with no free connection within
+  ``[database] pool_timeout`` are each a 503 ``serviceUnavailable``;
+* the database connection killed (``pg_terminate_backend``) in the middle
+  of an attach, after its port row was written and before it committed:
+  503, no half-made port or attachment, and the next requests succeed
+  without a restart; the same after every connection of the pool died
+  between requests.
+"""
+
+import functools
+import logging
+import threading
+import time
+import urllib.parse
+
+import fixtures
+from oslo_log import formatters
+from oslo_serialization import jsonutils
+from oslotest import base
+import sqlalchemy as sa
+import webob
+
+from nova_attach_ifaces.compute import inventory
+from nova_attach_ifaces.compute import memory
+from nova_attach_ifaces.compute.sql import driver as sql_driver
+from nova_attach_ifaces import conf
+from tests.functional import keystone_fixtures
+from tests.reliability import common
+from tests.unit import sql_backends
+
+TEST_TIMEOUT = 90
+#: Seconds a request thread may take before the test gives up on it.
+REQUEST_WAIT = 30
+UNEXPECTED = ('Unexpected API Error. Please contact the administrator and '
+              'quote request id %s.')
+REQUEST_ID_PATTERN = r'^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
+
+
+class Boom(Exception):
+    pass
+
+
+class Unprintable(Exception):
+    def __str__(self):
+        raise ValueError('cannot print me')
+
+
+# What a broken driver may throw; the messages are full of what must not
+# reach a client.
+ERRORS = [
+    RuntimeError('boom in /srv/nova_attach_ifaces/compute/x.py line 3'),
+    KeyError("<class 'nova_attach_ifaces.compute.driver.Server'>"),
+    TypeError('Traceback (most recent call last): File "x.py"'),
+    ValueError('sqlalchemy.exc.InternalError: password=secret'),
+    MemoryError(),
+    RecursionError('maximum recursion depth exceeded'),
+    UnicodeDecodeError('utf-8', b'\xff', 0, 1, 'invalid start byte'),
+    AttributeError("'NoneType' object has no attribute 'id'"),
+    Boom('psycopg2.OperationalError'),
+    Unprintable(),
+    NotImplementedError,
+]
+
+
+class FailingDriver(object):
+    """A backing driver whose every method raises ``error``."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def _raise(self, *args, **kwargs):
+        raise self.error
+
+    get_server = list_interfaces = get_interface = _raise
+    attach_interface = detach_interface = _raise
+
+
+class GarbageDriver(memory.MemoryDriver):
+    """A memory driver that answers with objects the API cannot show."""
+
+    def list_interfaces(self, context, server):
+        return [object()]
+
+    def get_interface(self, context, server, port_id):
+        return {'port_id': port_id}
+
+    def attach_interface(self, context, server, **kwargs):
+        return None
+
+
+class _Base(base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
+        # oslo.log's own formatter, as a deployment logs: every line
+        # carries the request context (request id, user, project).
+        self.logs = self.useFixture(fixtures.FakeLogger(
+            level=logging.INFO, format='%(message)s',
+            formatter=functools.partial(formatters.ContextFormatter,
+                                        config=conf.CONF)))
+        self.env = keystone_fixtures.KeystoneEnvironment(
+            config=self.config())
+        self.env.setUp()
+        self.addCleanup(self.env.cleanUp)
+        self.ids = self.env.ids
+        self.inventory_path = self.env.tempdir.name + '/inventory.yaml'
+        self.driver = common.SwappableDriver(self.make_driver)
+        with common.inject_driver(self.driver):
+            self.app = self.env.app()
+
+    def config(self):
+        return {}
+
+    def make_driver(self):
+        return memory.MemoryDriver(conf.CONF)
+
+    def request(self, path, method='GET', body=None, token='member-token',
+                headers=None):
+        req = webob.Request.blank(path, method=method)
+        req.headers['X-Auth-Token'] = token
+        if body is not None:
+            req.body = jsonutils.dump_as_bytes(body)
+            req.content_type = 'application/json'
+        for name, value in (headers or {}).items():
+            req.headers[name] = value
+        return req.get_response(self.app)
+
+    def url(self, server='SERVER', port=None):
+        url = '/v2.1/servers/%s/os-interface' % self.ids[server]
+        return url + ('/' + self.ids[port] if port else '')
+
+    def routes(self):
+        """(method, path, body) of each of the four API routes."""
+        return [
+            ('GET', self.url(), None),
+            ('GET', self.url(port='PORT1'), None),
+            ('POST', self.url(),
+             {'interfaceAttachment': {'port_id': self.ids['PORT2']}}),
+            ('DELETE', self.url(port='PORT1'), None),
+        ]
+
+    def assertFault(self, response, status, name):
+        self.assertEqual(status, response.status_int, response.body)
+        self.assertEqual([], common.fault_problems(status, response.body))
+        fault = jsonutils.loads(response.body)
+        self.assertEqual([name], list(fault))
+        return fault[name]['message']
+
+
+class TestUnexpectedErrors(_Base):
+
+    def assertUnexpected(self, response, error=None):
+        message = self.assertFault(response, 500, 'computeFault')
+        request_id = response.headers['x-openstack-request-id']
+        self.assertRegex(request_id, REQUEST_ID_PATTERN)
+        self.assertEqual(UNEXPECTED % request_id, message)
+        self.assertEqual([], common.leaks(response.text, ''))
+        # The log has the traceback, in the record of that request.
+        lines = self.logs.output.splitlines()
+        first = [i for i, line in enumerate(lines)
+                 if 'Unexpected error' in line and request_id in line]
+        self.assertEqual(1, len(first), self.logs.output)
+        record = '\n'.join(lines[first[0]:first[0] + 40])
+        self.assertIn('Traceback (most recent call last):', record)
+        if error is not None:
+            self.assertIn(type(error).__name__, record)
+
+    def test_every_route_every_error(self):
+        for error in ERRORS:
+            self.driver.inner = FailingDriver(error)
+            for method, path, body in self.routes():
+                response = self.request(path, method, body)
+                if error is NotImplementedError:
+                    self.assertFault(response, 501, 'notImplemented')
+                    continue
+                self.assertUnexpected(response, error)
+        # The backend is back: answered normally, without a restart.
+        self.driver.reset()
+        statuses = [self.request(path, method, body).status_int
+                    for method, path, body in self.routes()]
+        self.assertEqual([200, 200, 200, 202], statuses)
+
+    def test_garbage_from_the_driver(self):
+        self.driver.inner = GarbageDriver(conf.CONF)
+        for method, path, body in self.routes()[:3]:
+            response = self.request(path, method, body)
+            self.assertUnexpected(response)
+
+    def test_error_in_the_pipeline(self):
+        # Something below faultwrap that is not the API app: the context
+        # filter failing.
+        self.useFixture(fixtures.MockPatch(
+            'nova_attach_ifaces.context.RequestContext.from_environ',
+            side_effect=RuntimeError('/x/nova_attach_ifaces/context.py')))
+        response = self.request(self.url())
+        message = self.assertFault(response, 500, 'computeFault')
+        request_id = response.headers['x-openstack-request-id']
+        self.assertEqual(UNEXPECTED % request_id, message)
+        self.assertIn('Traceback (most recent call last)', self.logs.output)
+        self.assertIn(request_id, self.logs.output)
+
+    def test_no_token_in_the_error_logs(self):
+        self.driver.inner = FailingDriver(RuntimeError('boom'))
+        self.request(self.url(), token='member-token')
+        self.assertIn('Traceback', self.logs.output)
+        self.assertNotIn('member-token', self.logs.output)
+
+
+def _url_with_options(url, options):
+    """``url`` with libpq ``options`` (e.g. ``-c lock_timeout=500``)."""
+    return url + '?' + urllib.parse.urlencode({'options': options})
+
+
+class _PostgreSQL(_Base):
+    """The sql driver on a PostgreSQL database of its own."""
+
+    connect_options = None
+
+    def config(self):
+        self.db_url = sql_backends.POSTGRESQL.create_database(self)
+        connection = self.db_url
+        if self.connect_options:
+            connection = _url_with_options(self.db_url, self.connect_options)
+        return {('database', 'connection'): connection,
+                ('database', 'max_retries'): 1,
+                ('database', 'retry_interval'): 1}
+
+    def make_driver(self):
+        drv = sql_driver.SQLDriver(
+            conf.CONF, inventory=inventory.load(self.inventory_path))
+        self.addCleanup(drv.close)
+        return drv
+
+    def setUp(self):
+        super().setUp()
+        self.side = sa.create_engine(self.db_url, poolclass=sa.pool.NullPool)
+        self.addCleanup(self.side.dispose)
+
+    def dump(self):
+        return common.sql_dump(self.driver.inner.db)
+
+    def in_thread(self, *args, **kwargs):
+        """Start a request in a thread; return a function for its answer."""
+        result = {}
+
+        def run():
+            try:
+                result['response'] = self.request(*args, **kwargs)
+            except BaseException as e:
+                result['error'] = e
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+
+        def answer():
+            thread.join(REQUEST_WAIT)
+            self.assertFalse(thread.is_alive(), 'request still running')
+            if 'error' in result:
+                raise result['error']
+            return result['response']
+        return answer
+
+    def activity(self, sql, **params):
+        """Query pg_stat_activity, afresh.
+
+        Each query in its own transaction: within one, PostgreSQL answers
+        from the statistics snapshot taken at the first read.
+        """
+        with self.side.connect() as connection:
+            return connection.execute(sa.text(sql), params).all()
+
+    def wait_for_lock_waiter(self):
+        """(pid, query) of a backend of our database waiting for a lock."""
+        deadline = time.monotonic() + REQUEST_WAIT
+        while time.monotonic() < deadline:
+            rows = self.activity(
+                "SELECT pid, query FROM pg_stat_activity WHERE datname = "
+                "current_database() AND wait_event_type = 'Lock'")
+            if rows:
+                return tuple(rows[0])
+            time.sleep(0.02)
+        self.fail('no request ever waited for the lock')
+
+    def lock_server(self, connection, name='SERVER'):
+        connection.execute(sa.text(
+            'SELECT id FROM servers WHERE id = :id FOR UPDATE'),
+            {'id': self.ids[name]})
+
+    def attach(self, **attachment):
+        return self.request(self.url(), 'POST',
+                            {'interfaceAttachment': attachment})
+
+
+class TestLockTimeout(_PostgreSQL):
+    """``lock_timeout`` in the connection URL bounds a wait for a lock."""
+
+    connect_options = '-c lock_timeout=500'
+
+    def test_lock_held_past_lock_timeout_is_503(self):
+        before = self.dump()
+        with self.side.connect() as side:
+            with side.begin():
+                self.lock_server(side)
+                started = time.monotonic()
+                response = self.attach(net_id=self.ids['NET'])
+                elapsed = time.monotonic() - started
+        self.assertFault(response, 503, 'serviceUnavailable')
+        self.assertLess(elapsed, 10)
+        self.assertEqual(before, self.dump())
+        self.assertEqual(200, self.attach(net_id=self.ids['NET']).status_int)
+        self.assertIn('Database unavailable in attach_interface',
+                      self.logs.output)
+
+
+class TestPoolTimeout(_PostgreSQL):
+    """A request hangs with the pool's only connection.
+
+    The next one waits ``[database] pool_timeout``, then gets a 503.
+    """
+
+    def config(self):
+        config = super().config()
+        config[('database', 'max_pool_size')] = 1
+        config[('database', 'max_overflow')] = 0
+        config[('database', 'pool_timeout')] = 1
+        return config
+
+    def test_no_free_connection_within_pool_timeout_is_503(self):
+        with self.side.connect() as side:
+            with side.begin():
+                self.lock_server(side)
+                hung = self.in_thread(self.url(), 'POST', {
+                    'interfaceAttachment': {'net_id': self.ids['NET']}})
+                self.wait_for_lock_waiter()
+                started = time.monotonic()
+                response = self.request(self.url())
+                self.assertLess(time.monotonic() - started, 10)
+                self.assertFault(response, 503, 'serviceUnavailable')
+        # The lock is gone: the hung attach completes, the service answers.
+        self.assertEqual(200, hung().status_int)
+        self.assertEqual(200, self.request(self.url()).status_int)
+
+
+class TestConnectionLost(_PostgreSQL):
+
+    ADDRESS = '10.0.0.9'
+
+    def test_connection_killed_in_the_middle_of_an_attach(self):
+        before = self.dump()
+        with self.side.connect() as side:
+            transaction = side.begin()
+            # An uncommitted port holds the address: the attach asking for
+            # it writes its own port row, then waits on the unique index.
+            side.execute(sa.text(
+                "INSERT INTO ports (id, network_id, project_id, mac_address,"
+                " created_by_attach, created_at) VALUES (:id, :net, :project,"
+                " 'fa:16:3e:ff:ff:fe', false, now())"),
+                {'id': self.ids['UNKNOWN'], 'net': self.ids['NET'],
+                 'project': self.ids['PROJECT']})
+            side.execute(sa.text(
+                "INSERT INTO fixed_ips (port_id, network_id, subnet_id, "
+                "ip_address) VALUES (:id, :net, :subnet, :ip)"),
+                {'id': self.ids['UNKNOWN'], 'net': self.ids['NET'],
+                 'subnet': self.ids['SUBNET'], 'ip': self.ADDRESS})
+            answer = self.in_thread(self.url(), 'POST', {
+                'interfaceAttachment': {
+                    'net_id': self.ids['NET'],
+                    'fixed_ips': [{'ip_address': self.ADDRESS}]}})
+            pid, query = self.wait_for_lock_waiter()
+            self.assertIn('INSERT INTO fixed_ips', query)
+            self.assertTrue(side.execute(sa.text(
+                'SELECT pg_terminate_backend(:pid)'), {'pid': pid}).scalar())
+            response = answer()
+            transaction.rollback()
+        self.assertFault(response, 503, 'serviceUnavailable')
+        # No half-made port, no attachment: the store is as it was.
+        self.assertEqual(before, self.dump())
+        # The database is back (it never left): answered without restart.
+        response = self.attach(net_id=self.ids['NET'],
+                               fixed_ips=[{'ip_address': self.ADDRESS}])
+        self.assertEqual(200, response.status_int, response.body)
+
+    def test_every_connection_killed_between_requests(self):
+        self.assertEqual(200, self.request(self.url()).status_int)
+        with self.side.connect() as side:
+            killed = side.execute(sa.text(
+                'SELECT count(pg_terminate_backend(pid)) FROM '
+                'pg_stat_activity WHERE datname = current_database() AND '
+                'pid <> pg_backend_pid()')).scalar()
+        self.assertGreater(killed, 0)
+        statuses = [self.request(self.url()).status_int for _ in range(3)]
+        statuses.append(self.attach(net_id=self.ids['NET']).status_int)
+        # At most the first request may find the dead connection.
+        self.assertIn(statuses[0], (200, 503))
+        self.assertEqual([200, 200, 200], statuses[1:])

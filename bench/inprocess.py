@@ -178,13 +178,20 @@ def scaling_attachments(quick=False):
                 results.append(entry)
     for driver in DRIVERS:
         rows = [e for e in results if e['driver'] == driver]
-        first, last = rows[0], rows[-1]
-        slope = ((last['us'] - first['us']) /
-                 (last['attachments'] - first['attachments']))
+        # Least-squares line through the points; linear means the points
+        # sit on it (r^2 close to 1), whatever the fixed cost is.
+        xs = [e['attachments'] for e in rows]
+        ys = [e['us'] for e in rows]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mean_x) ** 2 for x in xs)
+        slope = sum((x - mean_x) * (y - mean_y)
+                    for x, y in zip(xs, ys)) / sxx
+        intercept = mean_y - slope * mean_x
+        ss_res = sum((y - (intercept + slope * x)) ** 2
+                     for x, y in zip(xs, ys))
+        ss_tot = sum((y - mean_y) ** 2 for y in ys)
         for entry in rows:
             entry['us_per_attachment'] = slope
-            # Deviation of each point from the line through the ends.
-            predicted = first['us'] + slope * (entry['attachments'] -
-                                               first['attachments'])
-            entry['deviation_from_linear'] = entry['us'] / predicted - 1
+            entry['fixed_us'] = intercept
+            entry['r_squared'] = 1 - ss_res / ss_tot if ss_tot else 1.0
     return results

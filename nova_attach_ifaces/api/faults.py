@@ -20,7 +20,6 @@ ever reaches a response (the log has them, under the request id).
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import webob
-import webob.dec
 
 LOG = logging.getLogger(__name__)
 
@@ -86,11 +85,16 @@ class FaultWrapper(object):
     def factory(cls, global_config, **local_config):
         return cls
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
+        # Plain WSGI rather than webob.dec.wsgify: nothing to do on the
+        # way out, so the response is not buffered and replayed. The app
+        # below (a webob app) answers before start_response is called, so
+        # an exception always comes before any response was started.
         try:
-            return req.get_response(self.application)
+            return self.application(environ, start_response)
         except Exception:
+            req = webob.Request(environ)
             LOG.exception('Unexpected error serving %s %s', req.method,
                           req.path)
-            return unexpected_error_response(req.environ)
+            return unexpected_error_response(environ)(environ,
+                                                      start_response)

@@ -26,6 +26,7 @@ from oslo_middleware import cors
 from oslo_middleware import healthcheck
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import sizelimit
+import webob
 import webob.dec
 import webob.exc
 
@@ -96,12 +97,34 @@ class CORS(_PrivateConfig, cors.CORS):
         middleware_conf.set_cors_defaults(conf.CONF)
         super().__init__(application, options)
 
+    def __call__(self, environ, start_response):
+        # Without an Origin header the library adds nothing to a response
+        # but an OPTIONS one; skip its webob round trip (and the
+        # inspect.getfullargspec it runs on every request) then.
+        if ('HTTP_ORIGIN' not in environ and
+                environ.get('REQUEST_METHOD') != 'OPTIONS'):
+            return self.application(environ, start_response)
+        return super().__call__(environ, start_response)
+
 
 class HTTPProxyToWSGI(_PrivateConfig, http_proxy_to_wsgi.HTTPProxyToWSGI):
     """Honour X-Forwarded-Proto / Forwarded from a TLS-terminating proxy.
 
     Off unless ``[oslo_middleware] enable_proxy_headers_parsing`` is true.
     """
+
+    def __init__(self, application, options=None):
+        super().__init__(application, options)
+        # Read once: the library reads it on every request, re-applying a
+        # paste option as a config override each time.
+        self.enabled = self._conf_get('enable_proxy_headers_parsing')
+
+    def __call__(self, environ, start_response):
+        # The library only rewrites the environ; as plain WSGI the
+        # response is not buffered and replayed by webob.
+        if self.enabled:
+            self.process_request(webob.Request(environ))
+        return self.application(environ, start_response)
 
 
 class RequestBodySizeLimiter(_PrivateConfig,
@@ -114,15 +137,43 @@ class RequestBodySizeLimiter(_PrivateConfig,
     message carries an unformatted ``%s``.
     """
 
+    def __init__(self, application, options=None):
+        super().__init__(application, options)
+        # Read once: the library reads it on every request, re-applying a
+        # paste option as a config override each time.
+        self.max_size = self._conf_get('max_request_body_size')
+
+    def __call__(self, environ, start_response):
+        # The library's checks as plain WSGI, so that the response is not
+        # buffered and replayed by webob; an oversized Content-Length goes
+        # through the library itself, which logs the refusal.
+        req = webob.Request(environ)
+        length = req.content_length
+        if length is not None and length > self.max_size:
+            return self._refuse(environ, start_response)
+        if length is None:
+            # No length (chunked): count what the app reads.
+            req.body_file = sizelimit.LimitingReader(req.body_file,
+                                                     self.max_size)
+        try:
+            return self.application(environ, start_response)
+        except webob.exc.HTTPRequestEntityTooLarge:
+            return self._too_large()(environ, start_response)
+        except webob.exc.HTTPException as e:
+            # What webob.dec.wsgify did with it.
+            return e(environ, start_response)
+
     @webob.dec.wsgify
-    def __call__(self, req):
+    def _refuse(self, req):
         try:
             return super().__call__(req)
         except webob.exc.HTTPRequestEntityTooLarge:
-            return faults.fault_response(
-                413, 'Request is too large. Larger than '
-                     'max_request_body_size (%d bytes).'
-                     % self._conf_get('max_request_body_size'))
+            return self._too_large()
+
+    def _too_large(self):
+        return faults.fault_response(
+            413, 'Request is too large. Larger than '
+                 'max_request_body_size (%d bytes).' % self.max_size)
 
 
 class Healthcheck(_PrivateConfig, healthcheck.Healthcheck):

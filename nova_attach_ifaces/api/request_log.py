@@ -28,7 +28,8 @@ import time
 from oslo_context import context as oslo_context
 from oslo_log import log as logging
 from oslo_utils import strutils
-import webob.dec
+import webob
+import webob.headers
 
 LOG = logging.getLogger(__name__)
 
@@ -52,24 +53,46 @@ class RequestLog(object):
     def factory(cls, global_config, **local_config):
         return cls
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
+        # Plain WSGI rather than webob.dec.wsgify: the status and headers
+        # are all the line needs, so they are read as they pass by instead
+        # of buffering the response into a webob Response and replaying it.
         start = time.monotonic()
-        request_id = req.environ.get('openstack.request_id', '-')
+        request_id = environ.get('openstack.request_id', '-')
         # oslo.log prints the thread's current context in every line;
         # replace whatever the previous request on this thread left there
         # with one that knows only this request's id. The context filter
         # replaces it again once the caller is known.
         oslo_context.RequestContext(request_id=request_id, overwrite=True)
+        answer = []
+
+        def _start_response(status, headers, exc_info=None):
+            answer[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
         try:
-            response = req.get_response(self.application)
+            app_iter = self.application(environ, _start_response)
         except Exception:
             # faultwrap, outside us, turns this into the 500.
-            self._log(req, request_id, 500, '-', None, start)
+            self._log(webob.Request(environ), request_id, 500, '-', None,
+                      start)
             raise
-        self._log(req, request_id, response.status_int,
-                  response.content_length, response.headers, start)
-        return response
+        if not answer:
+            # An app that starts its response only as it is iterated (none
+            # of ours does): run it to the end first, as webob did.
+            try:
+                body = list(app_iter)
+            finally:
+                if hasattr(app_iter, 'close'):
+                    app_iter.close()
+            app_iter = body
+        status, headers = answer
+        headers = webob.headers.ResponseHeaders(headers)
+        self._log(webob.Request(environ), request_id,
+                  int(status.split(None, 1)[0]),
+                  _content_length(headers.get('Content-Length')), headers,
+                  start)
+        return app_iter
 
     @staticmethod
     def _log(req, request_id, status, length, headers, start):
@@ -85,6 +108,14 @@ class RequestLog(object):
             'microversion': _microversion(headers),
             'time': time.monotonic() - start,
         })
+
+
+def _content_length(value):
+    # As webob's Response.content_length reads it.
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _microversion(headers):

@@ -32,3 +32,12 @@ BENCH_PYTHON ?= python3
 
 bench:
 	$(BENCH_PYTHON) bench/run.py $(ARGS)
+
+# make reliability - the fuzz, fault injection, security, soak and crash
+#                    checks (tox -e reliability); figures written to
+#                    tests/reliability/RESULTS.md. Needs PostgreSQL on
+#                    127.0.0.1:5432. ARGS e.g. "--examples 50000".
+.PHONY: reliability
+
+reliability: .venv-tox/bin/tox
+	.venv-tox/bin/tox -e reliability -- $(ARGS)

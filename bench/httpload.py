@@ -218,8 +218,9 @@ def run(quick=False):
                         with open(environ['NAI_BENCH_BODIES'], 'w') as f:
                             json.dump(bodies, f)
                     for op, path in paths.items():
-                        # Warm up, then measure.
-                        wrk('http://127.0.0.1:%d%s' % (port, path), 1)
+                        if not quick:
+                            # Warm up, then measure.
+                            wrk('http://127.0.0.1:%d%s' % (port, path), 1)
                         result = wrk('http://127.0.0.1:%d%s' % (port, path),
                                      duration)
                         result.update(server=server, driver=driver, op=op,

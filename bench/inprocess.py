@@ -56,7 +56,7 @@ def _check(resp, status=200):
 def per_request(quick=False):
     """Measurement 1: list, show, attach+detach vs the bare baseline."""
     rounds = 3 if quick else 7
-    min_round = 0.08 if quick else 0.15
+    min_round = 0.05 if quick else 0.15
     results = []
     inv = env.make_inventory(ports=10, attached=2)
     port = inv.ports[0].id

@@ -75,7 +75,7 @@ def machine():
 
 def _rss(quick):
     runs = []
-    plan = [('memory', 20000)] if quick else [('memory', 100000),
+    plan = [('memory', 10000)] if quick else [('memory', 100000),
                                               ('sql', 20000)]
     for driver, requests in plan:
         out = subprocess.run(

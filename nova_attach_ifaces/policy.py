@@ -87,10 +87,10 @@ class CachingEnforcer(object):
         """Whether ``context`` may perform ``action`` on ``target``."""
         if time.monotonic() >= self._next_rules_check:
             self._refresh_rules()
-        credentials = context.to_policy_values()
+        credentials_key, credentials = context.policy_credentials()
         if not self._cacheable:
             return self._decide(action, target, credentials)
-        key = (action, _freeze(target), _freeze(credentials))
+        key = (action, tuple(sorted(target.items())), credentials_key)
         decisions = self._decisions
         allowed = decisions.get(key)
         if allowed is None:
@@ -108,12 +108,6 @@ class CachingEnforcer(object):
     def clear(self):
         self.enforcer.clear()
         self._decisions = {}
-
-
-def _freeze(values):
-    return tuple(sorted(
-        (k, tuple(v) if isinstance(v, list) else v)
-        for k, v in values.items()))
 
 
 def init(config=None):

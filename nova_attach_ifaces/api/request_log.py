@@ -96,6 +96,8 @@ class RequestLog(object):
 
     @staticmethod
     def _log(req, request_id, status, length, headers, start):
+        if not LOG.isEnabledFor(logging.INFO):
+            return
         LOG.info(_FORMAT, {
             'request_id': request_id,
             'remote_addr': req.remote_addr or '-',

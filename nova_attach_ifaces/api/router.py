@@ -25,11 +25,12 @@ For every request, in the order that decides which error a client sees
 Every response after step 1 carries the version headers.
 """
 
+import http
+
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import routes
 import webob
-import webob.dec
 import webob.exc
 
 from nova_attach_ifaces.api import attach_interfaces
@@ -67,6 +68,10 @@ ACCEPTED_CONTENT_TYPES = frozenset(JSON_TYPES + ('', 'text/plain'))
 
 NOT_IMPLEMENTED = 'The requested functionality is not supported.'
 
+# The success statuses controller methods declare.
+_STATUS_LINES = {code: '%d %s' % (code, http.HTTPStatus(code).phrase)
+                 for code in (200, 202)}
+
 
 class Request(webob.Request):
     """A request with the attributes the controller reads.
@@ -102,20 +107,26 @@ class APIRouter(object):
         self.controller = controller
         self.mapper = make_map(ROUTES)
 
-    @webob.dec.wsgify(RequestClass=Request)
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
+        # Plain WSGI rather than webob.dec.wsgify: a success is answered
+        # with a header list built here, since building and replaying a
+        # webob Response cost as much as the controller itself. Faults, the
+        # rare case, are webob Responses.
+        req = Request(environ)
         try:
             req.api_version = microversion.negotiate(
-                _version_headers(req.environ))
+                _version_headers(environ))
         except microversion.InvalidVersion as e:
-            return faults.fault_response(400, str(e))
+            return faults.fault_response(400, str(e))(
+                environ, start_response)
         except microversion.UnsupportedVersion as e:
             return faults.fault_response(
-                406, str(e), microversion.response_headers(e.version))
+                406, str(e), microversion.response_headers(e.version))(
+                    environ, start_response)
 
         version_headers = microversion.response_headers(req.api_version)
         try:
-            response = self._dispatch(req)
+            status, body = self._dispatch(req)
         except (exception.ComputeError, policy.PolicyNotAuthorized) as e:
             response = faults.fault_response(e.code, e.format_message())
         except validation.ValidationError as e:
@@ -127,9 +138,15 @@ class APIRouter(object):
             response = faults.fault_response(501, NOT_IMPLEMENTED)
         except Exception:
             LOG.exception('Unexpected error in %s %s', req.method, req.path)
-            response = faults.unexpected_error_response(req.environ)
+            response = faults.unexpected_error_response(environ)
+        else:
+            headers = [('Content-Type', _response_type(req)),
+                       ('Content-Length', str(len(body)))]
+            headers.extend(version_headers)
+            start_response(_STATUS_LINES[status], headers)
+            return [body]
         response.headerlist.extend(version_headers)
-        return response
+        return response(environ, start_response)
 
     def _dispatch(self, req):
         if req.content_type not in ACCEPTED_CONTENT_TYPES:
@@ -163,11 +180,8 @@ class APIRouter(object):
 
         method = getattr(self.controller, action)
         result = method(req, **kwargs)
-        status = getattr(method, 'wsgi_code', 200)
-        return webob.Response(
-            status=status,
-            body=b'' if result is None else jsonutils.dump_as_bytes(result),
-            content_type=_response_type(req))
+        return (getattr(method, 'wsgi_code', 200),
+                b'' if result is None else jsonutils.dump_as_bytes(result))
 
 
 # The two headers negotiation reads, as WSGI environ keys. Handing

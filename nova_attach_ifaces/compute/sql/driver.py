@@ -325,33 +325,32 @@ class SQLDriver(driver.ComputeDriver):
 
     @_unavailable_on_db_errors
     def get_server(self, context, server_id):
-        with self.db.reader() as session:
-            row = _exact(session.get(models.Server, server_id), server_id)
-            if row is None:
-                raise exception.ServerNotFound(server_id=server_id)
-            return api.to_server(row)
+        with self.db.read_connection() as connection:
+            server = api.read_server(connection, server_id)
+        if server is None:
+            raise exception.ServerNotFound(server_id=server_id)
+        return server
 
     @_unavailable_on_db_errors
     def list_interfaces(self, context, server):
-        with self.db.reader() as session:
-            # One query: the server, its attachments in attach order, their
-            # ports and fixed IPs, by LEFT OUTER JOINs.
-            row = session.scalars(
-                sa.select(models.Server)
-                .where(models.Server.id == server.id)
-                .options(orm.joinedload(models.Server.attachments)
-                         .joinedload(models.Attachment.port)
-                         .joinedload(models.Port.fixed_ips))
-            ).unique().first()
-            if _exact(row, server.id) is None:
-                raise exception.ServerNotFound(server_id=server.id)
-            return [api.to_attachment(a.port, a) for a in row.attachments]
+        with self.db.read_connection() as connection:
+            attachments = api.read_interfaces(connection, server.id)
+        if attachments is None:
+            raise exception.ServerNotFound(server_id=server.id)
+        return attachments
 
     @_unavailable_on_db_errors
     def get_interface(self, context, server, port_id):
-        with self.db.reader() as session:
-            port = self._attached_port(session, context, server.id, port_id)
-            return api.to_attachment(port, port.attachment)
+        with self.db.read_connection() as connection:
+            found = api.read_port(connection, port_id)
+            if found is not None and found[1] == server.id:
+                return found[0]
+            if api.read_server(connection, server.id) is None:
+                raise exception.ServerNotFound(server_id=server.id)
+        if found is None or not _visible(context, found[2]):
+            raise exception.PortNotFound(port_id=port_id)
+        raise exception.InterfaceNotAttached(server_id=server.id,
+                                             port_id=port_id)
 
     @_unavailable_on_db_errors
     def attach_interface(self, context, server, net_id=None, port_id=None,

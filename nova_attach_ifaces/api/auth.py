@@ -14,6 +14,7 @@
 from oslo_log import log as logging
 import webob
 
+from nova_attach_ifaces.api import base
 from nova_attach_ifaces.api import faults
 from nova_attach_ifaces import conf
 from nova_attach_ifaces import context
@@ -67,19 +68,10 @@ def _from_upstream(upstream, environ):
     return ctx
 
 
-class KeystoneContext(object):
+class KeystoneContext(base.Filter):
     """Build the request context from keystonemiddleware's headers."""
 
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
-
     def __call__(self, environ, start_response):
-        # The filters of this module are plain WSGI: webob.dec.wsgify
-        # would buffer the response below and replay it, for nothing.
         ctx = context.RequestContext.from_environ(environ)
         if not ctx.user_id:
             LOG.debug('Neither X-User-Id nor X-User found in request')
@@ -91,7 +83,7 @@ class KeystoneContext(object):
         return self.application(environ, start_response)
 
 
-class NoAuthMiddleware(object):
+class NoAuthMiddleware(base.Filter):
     """DEVELOPMENT ONLY: trust the identity the client claims.
 
     ``X-Auth-Token: <user>[:<project>]`` names the caller (the project
@@ -101,13 +93,6 @@ class NoAuthMiddleware(object):
     caller. It sets the same headers keystonemiddleware would, so the rest of
     the pipeline cannot tell the difference.
     """
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
 
     def __call__(self, environ, start_response):
         req = webob.Request(environ)

@@ -21,6 +21,8 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import webob
 
+from nova_attach_ifaces.api import base
+
 LOG = logging.getLogger(__name__)
 
 FAULT_NAMES = {
@@ -70,20 +72,13 @@ def unexpected_error_response(environ, headers=()):
     return fault_response(500, UNEXPECTED_ERROR % request_id, headers)
 
 
-class FaultWrapper(object):
+class FaultWrapper(base.Filter):
     """Turn any exception that escapes the pipeline into a Nova 500 fault.
 
     The API app already answers every error it foresees; this catches the
     rest (a bug, a driver failing in an unexpected way), logs it with its
     traceback, and answers without leaking it.
     """
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
 
     def __call__(self, environ, start_response):
         # Plain WSGI rather than webob.dec.wsgify: nothing to do on the

@@ -31,6 +31,8 @@ from oslo_utils import strutils
 import webob
 import webob.headers
 
+from nova_attach_ifaces.api import base
+
 LOG = logging.getLogger(__name__)
 
 _FORMAT = ('%(request_id)s %(remote_addr)s "%(method)s %(path)s" '
@@ -38,20 +40,13 @@ _FORMAT = ('%(request_id)s %(remote_addr)s "%(method)s %(path)s" '
            'time: %(time).6f')
 
 
-class RequestLog(object):
+class RequestLog(base.Filter):
     """Log each request once it is answered (placement's and Nova's idea).
 
     It runs inside ``request_id`` (so it knows the request id) and outside
     ``faultwrap``'s inner filters, authentication included, so requests
     refused by the pipeline are logged as well.
     """
-
-    def __init__(self, application):
-        self.application = application
-
-    @classmethod
-    def factory(cls, global_config, **local_config):
-        return cls
 
     def __call__(self, environ, start_response):
         # Plain WSGI rather than webob.dec.wsgify: the status and headers

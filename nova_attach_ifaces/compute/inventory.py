@@ -32,10 +32,12 @@ stored in canonical form (lower case, dashed), addresses normalised.
 
 import dataclasses
 import ipaddress
+import os
 import typing
 import uuid
 
 import jsonschema
+from oslo_config import cfg
 from oslo_utils import netutils
 import yaml
 
@@ -170,6 +172,30 @@ def load(path):
     return parse(data, source=path)
 
 
+def load_configured(conf, group):
+    """Load the file named by ``[<group>] inventory_file``; None if unset.
+
+    A relative path is looked up in the configuration directories, like a
+    policy file.
+
+    :raises InventoryError: not found, unreadable, or not a valid inventory.
+    """
+    name = getattr(conf, group).inventory_file
+    if not name:
+        return None
+    path = name
+    if not os.path.isabs(name):
+        try:
+            path = conf.find_file(name)
+        except cfg.NotInitializedError:
+            path = None
+        if path is None:
+            raise InventoryError(
+                'inventory file %s ([%s] inventory_file) was not found in '
+                'the configuration directories' % (name, group))
+    return load(path)
+
+
 def parse(data, source='inventory'):
     """Check an inventory already read into Python data and return it."""
     if data is None:
@@ -197,23 +223,6 @@ def _canonical_id(value, where):
         return str(uuid.UUID(value))
     except ValueError:
         raise InventoryError('%s: %r is not a UUID' % (where, value))
-
-
-def _address(value):
-    """Return ``value`` as a normalised IP address string, or None.
-
-    ``ipaddress`` decides, not ``netutils.is_valid_ip``: the latter accepts
-    forms (``010.0.0.1``, ``1.2.3``) that ``ipaddress`` then refuses with a
-    bare ValueError naming no inventory entry. Scoped IPv6 addresses
-    (``fe80::1%eth0``) are not port addresses.
-    """
-    try:
-        ip = ipaddress.ip_address(value)
-    except ValueError:
-        return None
-    if getattr(ip, 'scope_id', None):
-        return None
-    return str(ip)
 
 
 class _Builder:
@@ -259,7 +268,7 @@ class _Builder:
                 self.fail(sub_where, 'invalid cidr %r: %s' % (s['cidr'], e))
             gateway = s.get('gateway_ip')
             if gateway is not None:
-                address = _address(gateway)
+                address = ipam.normalise_address(gateway)
                 if address is None:
                     self.fail(sub_where, 'invalid gateway_ip %r' % gateway)
                 gateway = address
@@ -297,7 +306,7 @@ class _Builder:
         fixed_ips = []
         for i, ip in enumerate(data.get('fixed_ips') or []):
             ip_where = '%s.fixed_ips[%d]' % (where, i)
-            address = _address(ip['ip_address'])
+            address = ipam.normalise_address(ip['ip_address'])
             if address is None:
                 self.fail(ip_where, 'invalid ip_address %r' % ip['ip_address'])
             subnet = ipam.subnet_containing(network.subnets, address)

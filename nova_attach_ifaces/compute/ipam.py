@@ -37,6 +37,22 @@ def generate_mac(is_taken):
             return mac
 
 
+def normalise_address(value):
+    """Return ``value`` as a normalised IP address string, or None.
+
+    ``ipaddress`` decides, not ``netutils.is_valid_ip``: the latter accepts
+    forms (``010.0.0.1``, ``1.2.3``) that ``ipaddress`` then refuses.
+    Scoped IPv6 addresses (``fe80::1%eth0``) are not port addresses.
+    """
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if getattr(ip, 'scope_id', None):
+        return None
+    return str(ip)
+
+
 def subnet_containing(subnets, address):
     """Return the first subnet whose CIDR contains ``address``, or None.
 

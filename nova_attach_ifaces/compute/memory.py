@@ -63,11 +63,9 @@ uniqueness are set membership tests.
 
 import dataclasses
 import ipaddress
-import os
 import threading
 import typing
 
-from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
@@ -150,24 +148,13 @@ class MemoryDriver(driver.ComputeDriver):
 
     @staticmethod
     def _load_inventory_file(conf):
-        name = conf.memory.inventory_file
-        if not name:
+        inv = inventory.load_configured(conf, 'memory')
+        if inv is None:
             LOG.info('No [memory] inventory_file: starting empty')
             return inventory.Inventory()
-        path = name
-        if not os.path.isabs(name):
-            # Like a policy file: relative to the configuration directories.
-            try:
-                path = conf.find_file(name)
-            except cfg.NotInitializedError:
-                path = None
-            if path is None:
-                raise inventory.InventoryError(
-                    'inventory file %s ([memory] inventory_file) was not '
-                    'found in the configuration directories' % name)
-        inv = inventory.load(path)
         LOG.info('Loaded inventory %(path)s: %(n)d networks, %(p)d ports, '
-                 '%(s)d servers', {'path': path, 'n': len(inv.networks),
+                 '%(s)d servers', {'path': conf.memory.inventory_file,
+                                   'n': len(inv.networks),
                                    'p': len(inv.ports),
                                    's': len(inv.servers)})
         return inv
@@ -246,9 +233,8 @@ class MemoryDriver(driver.ComputeDriver):
             raise exception.PortLimitExceeded()
 
     def _requested_address(self, server, net, fixed_ip):
-        try:
-            address = str(ipaddress.ip_address(fixed_ip))
-        except ValueError:
+        address = ipam.normalise_address(fixed_ip)
+        if address is None:
             raise exception.FixedIpInvalidForNetwork(address=fixed_ip,
                                                      network_id=net.id)
         if address in self._addresses[net.id]:

@@ -32,7 +32,6 @@ The inventory functions are shared by the driver (first start) and
 """
 
 import contextlib
-import ipaddress
 import os
 import warnings
 
@@ -577,14 +576,3 @@ def free_address(session, network):
         if address is not None:
             return driver.FixedIp(address, subnet.id)
     return None
-
-
-def normalise_address(value):
-    """``value`` as a canonical address string, or None if not one."""
-    try:
-        ip = ipaddress.ip_address(value)
-    except ValueError:
-        return None
-    if getattr(ip, 'scope_id', None):
-        return None
-    return str(ip)

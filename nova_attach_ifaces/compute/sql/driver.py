@@ -63,12 +63,10 @@ request, answering 503 meanwhile.
 """
 
 import functools
-import os
 import random
 import threading
 import time
 
-from oslo_config import cfg
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
@@ -184,21 +182,7 @@ class SQLDriver(driver.ComputeDriver):
 
     @staticmethod
     def _load_inventory_file(conf):
-        name = conf.sql.inventory_file
-        if not name:
-            return None
-        path = name
-        if not os.path.isabs(name):
-            # Like a policy file: relative to the configuration directories.
-            try:
-                path = conf.find_file(name)
-            except cfg.NotInitializedError:
-                path = None
-            if path is None:
-                raise inventory.InventoryError(
-                    'inventory file %s ([sql] inventory_file) was not found '
-                    'in the configuration directories' % name)
-        return inventory.load(path)
+        return inventory.load_configured(conf, 'sql')
 
     def _ensure_ready(self):
         if self._ready:
@@ -304,7 +288,7 @@ class SQLDriver(driver.ComputeDriver):
 
     @staticmethod
     def _requested_address(session, server, net, fixed_ip):
-        address = api.normalise_address(fixed_ip)
+        address = ipam.normalise_address(fixed_ip)
         if address is None:
             raise exception.FixedIpInvalidForNetwork(address=fixed_ip,
                                                      network_id=net.id)

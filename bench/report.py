@@ -193,10 +193,10 @@ def write(results, meta):
                 r['driver'], r['attachments'], r['us'],
                 r['us_per_attachment'], r['r_squared'],
                 r.get('queries', '-')))
-        lines += ['', 'Statements are counted at the DBAPI cursor, each '
-                  'transaction\'s BEGIN included: a list is two read '
-                  'transactions (the server, then its attachments with '
-                  'ports and addresses in one SELECT).', '']
+        lines += ['', 'Statements are counted at the DBAPI cursor, BEGINs '
+                  'included (one-query SQLite reads need none): a list is '
+                  'two SELECTs (the server, then its attachments with '
+                  'ports and addresses in one query).', '']
         queries = {r['queries'] for r in attachments if 'queries' in r}
         worst = min(r['r_squared'] for r in attachments)
         targets.append(('list linear in attachments, no per-item query',

@@ -75,6 +75,7 @@ def _demo_banner(url):
         '  curl -s -H "X-Auth-Token: %s" \\' % token,
         '    %s/v2.1/servers/%s/os-interface' % (url, server_id),
         '',
+        '  # with openstacksdk installed (pip install openstacksdk):',
         '  python3 -c "import openstack; c = openstack.connect(',
         "    auth_type='admin_token', auth={'endpoint': '%s/v2.1'," % url,
         "    'token': '%s'}).compute;" % token,

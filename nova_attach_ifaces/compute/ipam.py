@@ -19,6 +19,9 @@ never the gateway, and (IPv4) never the network or broadcast address.
 import ipaddress
 import random
 
+from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
+
 MAC_PREFIX = 'fa:16:3e'
 
 _random = random.SystemRandom()
@@ -51,6 +54,31 @@ def normalise_address(value):
     if getattr(ip, 'scope_id', None):
         return None
     return str(ip)
+
+
+def requested_fixed_ip(network, requested, is_taken, server_id):
+    """The :class:`~driver.FixedIp` for an address a caller asked for.
+
+    :param network: an object with ``id`` and ``subnets``.
+    :param requested: the address as the caller wrote it.
+    :param is_taken: callable answering whether a (normalised) address is
+        already held on ``network``.
+    :param server_id: the server being attached to, for the message.
+    :raises FixedIpInvalidForNetwork: not an address of any subnet.
+    :raises FixedIpAlreadyInUse: held by another port of the network.
+    """
+    address = normalise_address(requested)
+    if address is None:
+        raise exception.FixedIpInvalidForNetwork(address=requested,
+                                                 network_id=network.id)
+    if is_taken(address):
+        raise exception.FixedIpAlreadyInUse(address=address,
+                                            instance_uuid=server_id)
+    subnet = subnet_containing(network.subnets, address)
+    if subnet is None or not is_allocatable(subnet, address):
+        raise exception.FixedIpInvalidForNetwork(address=address,
+                                                 network_id=network.id)
+    return driver.FixedIp(address, subnet.id)
 
 
 def subnet_containing(subnets, address):

@@ -232,20 +232,6 @@ class MemoryDriver(driver.ComputeDriver):
         if limit and len(self._attached[server.id]) >= limit:
             raise exception.PortLimitExceeded()
 
-    def _requested_address(self, server, net, fixed_ip):
-        address = ipam.normalise_address(fixed_ip)
-        if address is None:
-            raise exception.FixedIpInvalidForNetwork(address=fixed_ip,
-                                                     network_id=net.id)
-        if address in self._addresses[net.id]:
-            raise exception.FixedIpAlreadyInUse(address=address,
-                                                instance_uuid=server.id)
-        subnet = ipam.subnet_containing(net.subnets, address)
-        if subnet is None or not ipam.is_allocatable(subnet, address):
-            raise exception.FixedIpInvalidForNetwork(address=address,
-                                                     network_id=net.id)
-        return driver.FixedIp(address, subnet.id)
-
     def _free_address(self, net):
         """Return (FixedIp, new floor) for the next free address."""
         taken = self._addresses[net.id]
@@ -300,7 +286,9 @@ class MemoryDriver(driver.ComputeDriver):
         self._check_limit(server)
         floor = None
         if fixed_ip is not None:
-            fixed_ips = (self._requested_address(server, net, fixed_ip),)
+            fixed_ips = (ipam.requested_fixed_ip(
+                net, fixed_ip, self._addresses[net.id].__contains__,
+                server.id),)
         elif net.subnets:
             ip, floor = self._free_address(net)
             fixed_ips = (ip,)

@@ -564,6 +564,14 @@ def mac_taken(session, mac):
     ) is not None
 
 
+def address_taken(session, network_id, address):
+    """Whether a port of the network holds ``address``."""
+    return session.scalar(
+        sa.select(models.FixedIp.id)
+        .where(models.FixedIp.network_id == network_id,
+               models.FixedIp.ip_address == address)) is not None
+
+
 def free_address(session, network):
     """The next free :class:`driver.FixedIp` of ``network``, or None.
 

@@ -286,25 +286,6 @@ class SQLDriver(driver.ComputeDriver):
             raise exception.NetworkNotFound(network_id=net_id)
         return net
 
-    @staticmethod
-    def _requested_address(session, server, net, fixed_ip):
-        address = ipam.normalise_address(fixed_ip)
-        if address is None:
-            raise exception.FixedIpInvalidForNetwork(address=fixed_ip,
-                                                     network_id=net.id)
-        taken = session.scalar(
-            sa.select(models.FixedIp.id)
-            .where(models.FixedIp.network_id == net.id,
-                   models.FixedIp.ip_address == address))
-        if taken is not None:
-            raise exception.FixedIpAlreadyInUse(address=address,
-                                                instance_uuid=server.id)
-        subnet = ipam.subnet_containing(net.subnets, address)
-        if subnet is None or not ipam.is_allocatable(subnet, address):
-            raise exception.FixedIpInvalidForNetwork(address=address,
-                                                     network_id=net.id)
-        return driver.FixedIp(address, subnet.id)
-
     # The driver contract.
 
     @_unavailable_on_db_errors
@@ -389,8 +370,10 @@ class SQLDriver(driver.ComputeDriver):
         net = self._usable_network(session, context, server, net_id)
         self._check_limit(session, server.id)
         if fixed_ip is not None:
-            fixed_ips = [self._requested_address(session, server, net,
-                                                 fixed_ip)]
+            fixed_ips = [ipam.requested_fixed_ip(
+                net, fixed_ip,
+                functools.partial(api.address_taken, session, net.id),
+                server.id)]
         elif net.subnets:
             free = api.free_address(session, net)
             if free is None:

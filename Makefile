@@ -1,5 +1,6 @@
 # The two commands of the README's Quick start.
-#   make demo  - install into .venv and serve the demo API on 127.0.0.1:8774
+#   make demo  - install into .venv-demo and serve the demo API on
+#                127.0.0.1:8774 (not ".venv": tox writes a file by that name)
 #   make test  - install tox into .venv-tox and run the style check and the
 #                whole test suite (what CI runs)
 
@@ -7,14 +8,14 @@ PYTHON ?= python3
 
 .PHONY: demo test
 
-.venv/bin/nova-attach-ifaces-api: setup.cfg requirements.txt
-	$(PYTHON) -m venv .venv
-	.venv/bin/pip install --quiet --upgrade pip
-	.venv/bin/pip install --quiet -e .
+.venv-demo/bin/nova-attach-ifaces-api: setup.cfg requirements.txt
+	$(PYTHON) -m venv .venv-demo
+	.venv-demo/bin/pip install --quiet --upgrade pip
+	.venv-demo/bin/pip install --quiet -e .
 	touch $@
 
-demo: .venv/bin/nova-attach-ifaces-api
-	.venv/bin/nova-attach-ifaces-api --demo $(ARGS)
+demo: .venv-demo/bin/nova-attach-ifaces-api
+	.venv-demo/bin/nova-attach-ifaces-api --demo $(ARGS)
 
 .venv-tox/bin/tox:
 	$(PYTHON) -m venv .venv-tox

@@ -68,5 +68,17 @@ def paired(funcs, rounds=7, min_round=0.15):
             results[name].append((time.perf_counter() - start) / n * 1e6)
     return {name: {'us': statistics.median(s), 'min_us': min(s),
                    'max_us': max(s), 'calls_per_round': calls[name],
-                   'rounds': rounds}
+                   'rounds': rounds, 'samples_us': s}
             for name, s in results.items()}
+
+
+def paired_ratio(timed, name, reference):
+    """Median over rounds of ``name``'s time over ``reference``'s.
+
+    Each round of one is next to a round of the other, so a slow spell of
+    the machine (this one shares its CPUs) lands on both and cancels out;
+    the ratio of two medians does not have that property.
+    """
+    return statistics.median(
+        a / b for a, b in zip(timed[name]['samples_us'],
+                              timed[reference]['samples_us']))

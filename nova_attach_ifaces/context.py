@@ -11,9 +11,20 @@
 #    under the License.
 """The request context handed from the pipeline to the controller."""
 
+import operator
+
 from oslo_context import context
 
 from nova_attach_ifaces import policy
+
+# What a policy decision can read of the caller: the attributes behind
+# oslo.context's ``to_policy_values()`` (its deprecated aliases name the
+# same attributes), plus ``is_admin``, which the deprecated Nova rules read.
+_POLICY_SCALARS = operator.attrgetter(
+    'user_id', 'user_domain_id', 'system_scope', 'domain_id', 'project_id',
+    'project_domain_id', 'is_admin_project', 'service_user_id',
+    'service_user_domain_id', 'service_project_id',
+    'service_project_domain_id', 'is_admin')
 
 
 class RequestContext(context.RequestContext):
@@ -23,30 +34,22 @@ class RequestContext(context.RequestContext):
     rule, when the context is built by the context filter.
     """
 
-    _policy_credentials = None
-
     def to_policy_values(self):
         values = super().to_policy_values()
         # The deprecated Nova rules say "is_admin:True"; they read it here.
         values['is_admin'] = self.is_admin
         return values
 
-    def policy_credentials(self):
-        """The caller's policy values, and a hashable key of them.
+    def policy_key(self):
+        """A hashable key of everything policy can read of the caller.
 
-        Policy decisions are cached per key (see :mod:`..policy`); building
-        it walks oslo.context's deprecation-aware mapping, so it is done
-        once per request, and again only if ``is_admin`` changes (the
-        context filter sets it after the first check).
+        Policy decisions are cached per key (see :mod:`..policy`), so that
+        oslo.context's deprecation-aware ``to_policy_values()`` mapping,
+        which costs more than the rest of a list request, is built only
+        when a decision is not cached yet.
         """
-        cached = self._policy_credentials
-        if cached is None or cached[0] != self.is_admin:
-            values = dict(self.to_policy_values().items())
-            key = tuple(sorted(
-                (name, tuple(value) if isinstance(value, list) else value)
-                for name, value in values.items()))
-            cached = self._policy_credentials = (self.is_admin, key, values)
-        return cached[1], cached[2]
+        return (_POLICY_SCALARS(self), tuple(self.roles),
+                tuple(self.service_roles))
 
     def can(self, action, target):
         """Raise ``policy.PolicyNotAuthorized`` unless ``action`` is allowed.

@@ -87,21 +87,21 @@ class CachingEnforcer(object):
         """Whether ``context`` may perform ``action`` on ``target``."""
         if time.monotonic() >= self._next_rules_check:
             self._refresh_rules()
-        credentials_key, credentials = context.policy_credentials()
         if not self._cacheable:
-            return self._decide(action, target, credentials)
-        key = (action, tuple(sorted(target.items())), credentials_key)
+            return self._decide(action, target, context)
+        key = (action, tuple(sorted(target.items())), context.policy_key())
         decisions = self._decisions
         allowed = decisions.get(key)
         if allowed is None:
-            allowed = self._decide(action, target, credentials)
+            allowed = self._decide(action, target, context)
             if len(decisions) >= MAX_CACHED_DECISIONS:
                 decisions.clear()
             decisions[key] = allowed
         return allowed
 
-    def _decide(self, action, target, credentials):
+    def _decide(self, action, target, context):
         # do_raise=False: a token of the wrong scope is simply refused.
+        credentials = dict(context.to_policy_values().items())
         return bool(self.enforcer.authorize(action, target, credentials,
                                             do_raise=False))
 

@@ -57,10 +57,12 @@ class InterfaceAttachmentController(object):
     def index(self, req, server_id):
         _validate_query(req)
         context = req.context
-        server = self._get_server(context, server_id)
+        # Read together (one query on the sql driver); nothing of it is
+        # shown unless the visibility and policy checks pass.
+        server, attachments = self._get_server(context, server_id,
+                                               with_interfaces=True)
         context.can(ai_policies.LIST, target={'project_id': server.project_id})
 
-        attachments = self.driver.list_interfaces(context, server)
         return {'interfaceAttachments': [
             views.attachment(att, req.api_version) for att in attachments]}
 
@@ -115,22 +117,27 @@ class InterfaceAttachmentController(object):
         self.driver.detach_interface(
             context, server, _port_id(port_id))
 
-    def _get_server(self, context, server_id):
+    def _get_server(self, context, server_id, with_interfaces=False):
         """The server, if the caller may see it; else ServerNotFound.
 
         Non-admins see only their project's servers, so another project's
-        server is a 404, never a 403 that would confirm it exists.
+        server is a 404, never a 403 that would confirm it exists. With
+        ``with_interfaces``, ``(server, its attachments)``.
         """
         canonical_id = _canonical(server_id)
         if canonical_id is None:
             raise exception.ServerNotFound(server_id=server_id)
         try:
-            server = self.driver.get_server(context, canonical_id)
+            if with_interfaces:
+                server, attachments = self.driver.get_server_interfaces(
+                    context, canonical_id)
+            else:
+                server = self.driver.get_server(context, canonical_id)
         except exception.ServerNotFound:
             raise exception.ServerNotFound(server_id=server_id)
         if not context.is_admin and server.project_id != context.project_id:
             raise exception.ServerNotFound(server_id=server_id)
-        return server
+        return (server, attachments) if with_interfaces else server
 
 
 def _validate_query(req):

@@ -12,7 +12,6 @@
 """Who is calling: the context filter, the dev noauth2 filter, pipelines."""
 
 from oslo_log import log as logging
-import webob
 
 from nova_attach_ifaces.api import base
 from nova_attach_ifaces.api import faults
@@ -35,8 +34,7 @@ _IDENTITY_HEADERS = (
     'X-Project-Domain-Id', 'X-Domain-Id', 'X-Roles', 'X-Role',
     'X-Identity-Status', 'X-Service-Roles', 'X-Is-Admin-Project',
 )
-# The same, as WSGI environ keys (what webob's request.headers maps them
-# to): popping 15 headers through webob's header view cost ~20 us.
+# The same, as WSGI environ keys.
 _IDENTITY_KEYS = tuple('HTTP_' + header.upper().replace('-', '_')
                        for header in _IDENTITY_HEADERS)
 
@@ -95,24 +93,26 @@ class NoAuthMiddleware(base.Filter):
     """
 
     def __call__(self, environ, start_response):
-        req = webob.Request(environ)
-        token = req.headers.get('X-Auth-Token')
+        # Straight on the environ (the WSGI spelling of the headers, as
+        # keystonemiddleware sets them): a webob header view cost more
+        # than the rest of this filter.
+        token = environ.get('HTTP_X_AUTH_TOKEN')
         if not token:
             return faults.fault_response(
                 401, 'Authentication required: with auth_strategy noauth2 '
                      'send "X-Auth-Token: <user>:<project>".'
             )(environ, start_response)
         user_id, _sep, project_id = token.partition(':')
-        roles = req.headers.get('X-Roles')
+        roles = environ.get('HTTP_X_ROLES')
         if roles is None:
             roles = 'admin' if user_id == 'admin' else 'member,reader'
-        system_scope = req.headers.get('OpenStack-System-Scope')
+        system_scope = environ.get('HTTP_OPENSTACK_SYSTEM_SCOPE')
         for key in _IDENTITY_KEYS:
             environ.pop(key, None)
-        req.headers['X-User-Id'] = user_id
-        req.headers['X-Roles'] = roles
+        environ['HTTP_X_USER_ID'] = user_id
+        environ['HTTP_X_ROLES'] = roles
         if not system_scope:
-            req.headers['X-Project-Id'] = project_id or user_id
+            environ['HTTP_X_PROJECT_ID'] = project_id or user_id
         return self.application(environ, start_response)
 
 

@@ -18,6 +18,7 @@ as Nova serves them, so every version in the range is accepted, even those
 that change nothing for os-interface.
 """
 
+import functools
 import re
 
 import microversion_parse
@@ -60,12 +61,30 @@ class UnsupportedVersion(Exception):
             'maximum is %s.' % (version, MIN_VERSION, MAX_VERSION))
 
 
-def negotiate(headers):
+# The two headers negotiation reads, as WSGI environ keys. The server has
+# already joined repeated headers into one value, so microversion_parse is
+# handed just these instead of every request header.
+_HEADER_KEYS = tuple(
+    (name, 'HTTP_' + name.upper().replace('-', '_'))
+    for name in (STANDARD_HEADER, LEGACY_HEADER))
+
+
+def negotiate(environ):
     """Return the ``microversion_parse.Version`` a request asks for.
 
-    :param headers: the request headers (case-insensitive mapping).
+    :param environ: the request's WSGI environ.
     :raises InvalidVersion, UnsupportedVersion:
     """
+    return _negotiate(*(environ.get(key) for _name, key in _HEADER_KEYS))
+
+
+# Clients send a handful of distinct headers, and negotiation costs more
+# than routing the request: each answer is remembered. Failures are not
+# (lru_cache does not keep exceptions), so junk values cannot fill it.
+@functools.lru_cache(maxsize=256)
+def _negotiate(standard, legacy):
+    headers = {name: value for (name, _key), value
+               in zip(_HEADER_KEYS, (standard, legacy)) if value is not None}
     requested = microversion_parse.get_version(
         headers, SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])
     if not requested:
@@ -82,12 +101,13 @@ def negotiate(headers):
     return version
 
 
+@functools.lru_cache(maxsize=None)
 def response_headers(version):
     """The headers that echo ``version`` on every versioned response."""
-    return [
+    return (
         (STANDARD_HEADER, '%s %s' % (SERVICE_TYPE, version)),
         (LEGACY_HEADER, str(version)),
         # Two separate lines, as Nova sends them.
         ('Vary', STANDARD_HEADER),
         ('Vary', LEGACY_HEADER),
-    ]
+    )

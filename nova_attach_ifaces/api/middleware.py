@@ -147,14 +147,15 @@ class RequestBodySizeLimiter(_PrivateConfig,
         # The library's checks as plain WSGI, so that the response is not
         # buffered and replayed by webob; an oversized Content-Length goes
         # through the library itself, which logs the refusal.
-        req = webob.Request(environ)
-        length = req.content_length
+        length = _content_length(environ)
         if length is not None and length > self.max_size:
             return self._refuse(environ, start_response)
         if length is None:
-            # No length (chunked): count what the app reads.
-            req.body_file = sizelimit.LimitingReader(req.body_file,
-                                                     self.max_size)
+            req = webob.Request(environ)
+            if req.is_body_readable:
+                # No length (chunked): count what the app reads.
+                req.body_file = sizelimit.LimitingReader(req.body_file,
+                                                         self.max_size)
         try:
             return self.application(environ, start_response)
         except webob.exc.HTTPRequestEntityTooLarge:
@@ -174,6 +175,14 @@ class RequestBodySizeLimiter(_PrivateConfig,
         return faults.fault_response(
             413, 'Request is too large. Larger than '
                  'max_request_body_size (%d bytes).' % self.max_size)
+
+
+def _content_length(environ):
+    # As webob's Request.content_length reads it, without building one.
+    try:
+        return int(environ.get('CONTENT_LENGTH'))
+    except (TypeError, ValueError):
+        return None
 
 
 class Healthcheck(_PrivateConfig, healthcheck.Healthcheck):

@@ -24,12 +24,12 @@ is ever written.
 """
 
 import time
+from urllib import parse
 
 from oslo_context import context as oslo_context
 from oslo_log import log as logging
 from oslo_utils import strutils
-import webob
-import webob.headers
+from webob import request as webob_request
 
 from nova_attach_ifaces.api import base
 
@@ -69,8 +69,7 @@ class RequestLog(base.Filter):
             app_iter = self.application(environ, _start_response)
         except Exception:
             # faultwrap, outside us, turns this into the 500.
-            self._log(webob.Request(environ), request_id, 500, '-', None,
-                      start)
+            _log(environ, request_id, 500, None, start)
             raise
         if not answer:
             # An app that starts its response only as it is iterated (none
@@ -82,44 +81,44 @@ class RequestLog(base.Filter):
                     app_iter.close()
             app_iter = body
         status, headers = answer
-        headers = webob.headers.ResponseHeaders(headers)
-        self._log(webob.Request(environ), request_id,
-                  int(status.split(None, 1)[0]),
-                  _content_length(headers.get('Content-Length')), headers,
-                  start)
+        _log(environ, request_id, int(status.split(None, 1)[0]), headers,
+             start)
         return app_iter
 
-    @staticmethod
-    def _log(req, request_id, status, length, headers, start):
-        if not LOG.isEnabledFor(logging.INFO):
-            return
-        LOG.info(_FORMAT, {
-            'request_id': request_id,
-            'remote_addr': req.remote_addr or '-',
-            'method': req.method,
-            # A query string is the client's to choose; mask anything
-            # that looks like a secret in it.
-            'path': strutils.mask_password(req.path_qs),
-            'status': status,
-            'len': '-' if length is None else length,
-            'microversion': _microversion(headers),
-            'time': time.monotonic() - start,
-        })
+
+def _log(environ, request_id, status, headers, start):
+    if not LOG.isEnabledFor(logging.INFO):
+        return
+    length = microversion = '-'
+    # Two headers of a short list: a scan costs less than a header view.
+    for name, value in headers or ():
+        name = name.lower()
+        if name == 'content-length':
+            length = value
+        elif name == 'openstack-api-version' and value:
+            # "compute 2.70" -> "2.70"
+            microversion = value.split()[-1]
+    LOG.info(_FORMAT, {
+        'request_id': request_id,
+        'remote_addr': environ.get('REMOTE_ADDR') or '-',
+        'method': environ.get('REQUEST_METHOD'),
+        'path': _path_qs(environ),
+        'status': status,
+        'len': length,
+        'microversion': microversion,
+        'time': time.monotonic() - start,
+    })
 
 
-def _content_length(value):
-    # As webob's Response.content_length reads it.
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _microversion(headers):
-    if headers is None:
-        return '-'
-    value = headers.get('OpenStack-API-Version')
-    if not value:
-        return '-'
-    # "compute 2.70" -> "2.70"
-    return value.split()[-1]
+def _path_qs(environ):
+    # webob's Request.path_qs, read straight from the environ.
+    path = ''.join(
+        parse.quote_from_bytes(environ.get(key, '').encode('latin-1'),
+                               webob_request.PATH_SAFE)
+        for key in ('SCRIPT_NAME', 'PATH_INFO'))
+    query = environ.get('QUERY_STRING')
+    if query:
+        # A query string is the client's to choose; mask anything that
+        # looks like a secret in it.
+        path = strutils.mask_password(path + '?' + query)
+    return path

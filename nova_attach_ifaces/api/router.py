@@ -114,8 +114,7 @@ class APIRouter(object):
         # rare case, are webob Responses.
         req = Request(environ)
         try:
-            req.api_version = microversion.negotiate(
-                _version_headers(environ))
+            req.api_version = microversion.negotiate(environ)
         except microversion.InvalidVersion as e:
             return faults.fault_response(400, str(e))(
                 environ, start_response)
@@ -184,20 +183,6 @@ class APIRouter(object):
                 b'' if result is None else jsonutils.dump_as_bytes(result))
 
 
-# The two headers negotiation reads, as WSGI environ keys. Handing
-# microversion_parse just these (the server has already joined repeated
-# headers into one value) spares it folding every request header through
-# webob's header view, which cost as much as the rest of negotiation.
-_VERSION_HEADER_KEYS = tuple(
-    (name, 'HTTP_' + name.upper().replace('-', '_'))
-    for name in (microversion.STANDARD_HEADER, microversion.LEGACY_HEADER))
-
-
-def _version_headers(environ):
-    return {name: environ[key] for name, key in _VERSION_HEADER_KEYS
-            if key in environ}
-
-
 def _json_body(req):
     # An empty body is None, which the schema then rejects with Nova's
     # "None is not of type 'object'".
@@ -211,7 +196,7 @@ def _json_body(req):
 
 def _response_type(req):
     # Nova answers with the Accept-preferred one of its two JSON types.
-    accept = req.headers.get('Accept', '')
+    accept = req.environ.get('HTTP_ACCEPT', '')
     if JSON_TYPES[1] not in accept:
         return JSON_TYPES[0]
     offers = req.accept.acceptable_offers(JSON_TYPES)

@@ -364,6 +364,32 @@ class DriverConformanceTests(object):
             self.assertIsInstance(att, driver.Attachment)
             self.assertIsInstance(att.fixed_ips, tuple)
 
+    # get_server_interfaces
+
+    def test_get_server_interfaces(self):
+        for server_id in (SERVER_A1, SERVER_A2, SERVER_B1):
+            server, attachments = self.driver.get_server_interfaces(
+                self.ctx_a, server_id)
+            self.assertEqual(self.server(server_id), server)
+            self.assertEqual(self.listing(server_id), list(attachments))
+
+    def test_get_server_interfaces_after_changes(self):
+        new = self.attach(self.ctx_a, SERVER_A1, net_id=NET_A)
+        self.detach(self.ctx_a, SERVER_A1, PORT_A1)
+        server, attachments = self.driver.get_server_interfaces(
+            self.ctx_a, SERVER_A1)
+        self.assertEqual(self.server(SERVER_A1), server)
+        self.assertEqual([ATT_A2, new], list(attachments))
+
+    def test_get_server_interfaces_not_found(self):
+        e = self.assertRaises(exception.ServerNotFound,
+                              self.driver.get_server_interfaces, self.ctx_a,
+                              SERVER_UNKNOWN)
+        self.assertIn(SERVER_UNKNOWN, e.format_message())
+        self.assertRaises(exception.ServerNotFound,
+                          self.driver.get_server_interfaces, self.ctx_a,
+                          SERVER_A1.upper())
+
     # get_interface
 
     def test_get_interface(self):

@@ -135,6 +135,19 @@ class ComputeDriver(metaclass=abc.ABCMeta):
         choice). An empty list when nothing is attached.
         """
 
+    def get_server_interfaces(self, context, server_id):
+        """Return ``(server, attachments)``: :meth:`get_server` and then
+        :meth:`list_interfaces` of it, read together.
+
+        The API's list needs both; a driver that can read them at once
+        overrides this (the ``sql`` driver: one query instead of two).
+        The default calls the two methods.
+
+        :raises ServerNotFound: no such server.
+        """
+        server = self.get_server(context, server_id)
+        return server, self.list_interfaces(context, server)
+
     @abc.abstractmethod
     def get_interface(self, context, server, port_id):
         """Return the :class:`Attachment` of ``port_id`` on ``server``.

@@ -298,11 +298,15 @@ class SQLDriver(driver.ComputeDriver):
 
     @_unavailable_on_db_errors
     def list_interfaces(self, context, server):
+        return self.get_server_interfaces(context, server.id)[1]
+
+    @_unavailable_on_db_errors
+    def get_server_interfaces(self, context, server_id):
         with self.db.read_connection() as connection:
-            attachments = api.read_interfaces(connection, server.id)
-        if attachments is None:
-            raise exception.ServerNotFound(server_id=server.id)
-        return attachments
+            found = api.read_server_interfaces(connection, server_id)
+        if found is None:
+            raise exception.ServerNotFound(server_id=server_id)
+        return found
 
     @_unavailable_on_db_errors
     def get_interface(self, context, server, port_id):

@@ -105,17 +105,37 @@ class _SQLDriverTests(_Store):
             inv = conformance.build_inventory()
         return self.start_driver(self.conf, inv)
 
+    def record_reads(self, reads=None):
+        """Record (SQL, parameters) of each read-path SELECT in ``reads``.
+
+        Those run on the pool's DBAPI connections, where SQLAlchemy's
+        cursor events do not see them.
+        """
+        reads = [] if reads is None else reads
+        rows = api.ReadConnection.rows
+
+        def record(connection, read, **params):
+            sql, names = read.compiled(connection.dialect)
+            reads.append((sql, params if names is None
+                          else tuple(params[n] for n in names)))
+            return rows(connection, read, **params)
+
+        self.useFixture(fixtures.MockPatchObject(
+            api.ReadConnection, 'rows', record))
+        return reads
+
     def count_selects(self, drv):
+        """Every SELECT the driver runs, read path and transactions."""
         statements = []
 
         def record(conn, cursor, statement, *args):
             if statement.lstrip().upper().startswith('SELECT'):
-                statements.append(statement)
+                statements.append((statement, args[0] if args else None))
 
         sa.event.listen(drv.db.engine, 'before_cursor_execute', record)
         self.addCleanup(sa.event.remove, drv.db.engine,
                         'before_cursor_execute', record)
-        return statements
+        return self.record_reads(statements)
 
     def test_is_a_compute_driver(self):
         self.assertIsInstance(self.start(), driver.ComputeDriver)
@@ -157,6 +177,37 @@ class _SQLDriverTests(_Store):
         del selects[:]
         drv.get_interface(self.ctx, server, listing[-1].port_id)
         self.assertEqual(1, len(selects), selects)
+        del selects[:]
+        # The API's list: the server and its interfaces, in one query.
+        found, again = drv.get_server_interfaces(self.ctx, server.id)
+        self.assertEqual((server, listing), (found, again))
+        self.assertEqual(1, len(selects), selects)
+
+    def test_read_errors_are_wrapped_and_dead_connections_dropped(self):
+        drv = self.start()
+        missing = api.Read(sa.select(sa.literal_column('id')).select_from(
+            sa.table('no_such_table')))
+        with drv.db.read_connection() as conn:
+            # As if the database had dropped the connection mid-query.
+            self.useFixture(fixtures.MockPatchObject(
+                conn.dialect, 'is_disconnect', return_value=True))
+            error = self.assertRaises(sa.exc.DBAPIError, conn.rows, missing)
+            self.assertTrue(error.connection_invalidated)
+            self.assertFalse(conn.pooled.is_valid)
+        # The pool replaced the connection: reads go on.
+        self.assertEqual(conformance.SERVER_A1, drv.get_server(
+            self.ctx, conformance.SERVER_A1).id)
+
+    def test_refused_read_connection_is_unavailable(self):
+        drv = self.start()
+        dbapi = drv.db.engine.dialect.loaded_dbapi
+        self.useFixture(fixtures.MockPatchObject(
+            sa.engine.Engine, 'raw_connection',
+            side_effect=dbapi.OperationalError('server closed the '
+                                               'connection')))
+        e = self.assertRaises(exception.ComputeUnavailable, drv.get_server,
+                              self.ctx, conformance.SERVER_A1)
+        self.assertEqual(503, e.code)
 
     def test_ids_are_exact(self):
         drv = self.start()
@@ -296,19 +347,14 @@ class TestSQLiteDriver(_SQLDriverTests, base.BaseTestCase):
     def test_list_and_show_use_indexes(self):
         drv = self.start()
         server = drv.get_server(self.ctx, conformance.SERVER_A1)
-        plans = []
-
-        def explain(conn, cursor, statement, parameters, *args):
-            if statement.lstrip().upper().startswith('SELECT'):
-                plans.append(conn.exec_driver_sql(
-                    'EXPLAIN QUERY PLAN ' + statement,
-                    parameters).fetchall())
-
-        sa.event.listen(drv.db.engine, 'before_cursor_execute', explain)
+        reads = self.record_reads()
         drv.list_interfaces(self.ctx, server)
         drv.get_interface(self.ctx, server, conformance.PORT_A1)
-        sa.event.remove(drv.db.engine, 'before_cursor_execute', explain)
-        self.assertEqual(2, len(plans))
+        self.assertEqual(2, len(reads))
+        with drv.db.engine.connect() as conn:
+            plans = [conn.exec_driver_sql('EXPLAIN QUERY PLAN ' + sql,
+                                          args).fetchall()
+                     for sql, args in reads]
         for plan in plans:
             details = [row[-1] for row in plan]
             # "SCAN <table>" would be a full table scan; SEARCH uses an

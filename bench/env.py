@@ -244,6 +244,18 @@ def service(driver, inv, **kwargs):
         svc.stop()
 
 
+#: The access-log logger; its level is what an operator sets with
+#: ``default_log_levels = ...,nova_attach_ifaces.api.request_log=WARN``.
+ACCESS_LOGGER = 'nova_attach_ifaces.api.request_log'
+
+
+def set_access_log(enabled):
+    """Write the one INFO line per request (True) or not (False)."""
+    import logging as std_logging
+    std_logging.getLogger(ACCESS_LOGGER).setLevel(
+        std_logging.INFO if enabled else std_logging.WARNING)
+
+
 def headers(version):
     return {'X-Auth-Token': TOKEN,
             'OpenStack-API-Version': 'compute %s' % version,

@@ -48,6 +48,7 @@ CONFIG = """
 [DEFAULT]
 debug = false
 log_file = %(log)s
+%(log_levels)s
 
 [api]
 auth_strategy = noauth2
@@ -64,6 +65,15 @@ inventory_file = %(inventory)s
 [database]
 connection = sqlite:///%(db)s
 """
+
+
+def _log_levels(access_log):
+    """The config line that turns the access log off (or nothing)."""
+    if access_log:
+        return ''
+    from oslo_log import log as logging
+    return 'default_log_levels = %s' % ','.join(
+        logging.get_default_log_levels() + [env.ACCESS_LOGGER + '=WARN'])
 
 
 def missing_tools():
@@ -180,9 +190,12 @@ def run(quick=False):
     if missing:
         return {'skipped': 'missing: ' + '; '.join(missing), 'runs': []}
     duration = 2 if quick else 5
-    plan = [('uwsgi', 'memory')] if quick else [
-        ('embedded', 'memory'), ('uwsgi', 'memory'), ('gunicorn', 'memory'),
-        ('uwsgi', 'sql')]
+    # (server, driver, access log written). uwsgi runs both ways: with the
+    # one oslo.log INFO line per request, and without it, as the bare app.
+    plan = [('uwsgi', 'memory', True), ('uwsgi', 'memory', False)] if quick \
+        else [('embedded', 'memory', True), ('uwsgi', 'memory', True),
+              ('uwsgi', 'memory', False), ('gunicorn', 'memory', True),
+              ('uwsgi', 'sql', True), ('uwsgi', 'sql', False)]
     inv = env.make_inventory(ports=10, attached=2)
     port_id = inv.ports[0].id
     paths = {'list': env.list_path(), 'show': env.show_path(port_id)}
@@ -191,10 +204,12 @@ def run(quick=False):
         inventory = os.path.join(tmp, 'inventory.yaml')
         with open(inventory, 'w') as f:
             yaml.safe_dump(env.inventory_dict(inv), f)
-        for server, driver in plan:
-            db = os.path.join(tmp, 'http-%s-%s.sqlite' % (server, driver))
+        for server, driver, access_log in plan:
+            db = os.path.join(tmp, 'http-%s-%s-%s.sqlite'
+                              % (server, driver, access_log))
             with open(os.path.join(tmp, 'api.conf'), 'w') as f:
                 f.write(CONFIG % {'log': os.path.join(tmp, 'api.log'),
+                                  'log_levels': _log_levels(access_log),
                                   'driver': driver, 'inventory': inventory,
                                   'db': db})
             environ = dict(os.environ,
@@ -224,6 +239,7 @@ def run(quick=False):
                         result = wrk('http://127.0.0.1:%d%s' % (port, path),
                                      duration)
                         result.update(server=server, driver=driver, op=op,
+                                      access_log=access_log,
                                       app='service' if app == APPLICATION
                                       else 'baseline')
                         runs.append(result)
@@ -233,9 +249,8 @@ def run(quick=False):
         if entry['app'] != 'service':
             continue
         base = next(e for e in runs if e['app'] == 'baseline' and
-                    e['server'] == entry['server'] and
-                    e['driver'] == entry['driver'] and
-                    e['op'] == entry['op'])
+                    all(e[key] == entry[key] for key in
+                        ('server', 'driver', 'op', 'access_log')))
         entry['rps_vs_baseline'] = entry['rps'] / base['rps']
     return {'duration_s': duration, 'connections': CONNECTIONS,
             'wrk_threads': WRK_THREADS, 'runs': runs}

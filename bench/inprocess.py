@@ -12,9 +12,12 @@
 """In-process cost per request, and the scaling curves, without a socket.
 
 Each request is ``webob.Request.blank(...).get_response(app)`` against the
-assembled ``main`` paste app (dev noauth2 pipeline, access log to a file),
-timed beside the bare webob + routes app (:mod:`bench.baseline`) answering
-the same URL with the same body, rounds interleaved.
+assembled ``main`` paste app (dev noauth2 pipeline), timed beside the bare
+webob + routes app (:mod:`bench.baseline`) answering the same URL with the
+same body, rounds interleaved. Every case runs twice: with the access log
+written to a file (one oslo.log INFO line per request, as a deployment
+logs by default) and with it off (``request_log=WARN``), which is the
+like-for-like comparison with the bare app, which logs nothing.
 """
 
 import json
@@ -87,41 +90,57 @@ def per_request(quick=False):
                                       _cycle(base, version)),
                 }
                 for op, (app_call, base_call) in cases.items():
-                    timed = timing.paired({'app': app_call,
-                                           'baseline': base_call},
-                                          rounds=rounds, min_round=min_round)
-                    results.append({
-                        'driver': driver, 'version': version, 'op': op,
-                        'app_us': timed['app']['us'],
-                        'baseline_us': timed['baseline']['us'],
-                        'ratio': timing.paired_ratio(timed, 'app',
-                                                     'baseline'),
-                        'app': timed['app'], 'baseline': timed['baseline'],
-                    })
+                    for access_log in (True, False):
+                        env.set_access_log(access_log)
+                        timed = timing.paired({'app': app_call,
+                                               'baseline': base_call},
+                                              rounds=rounds,
+                                              min_round=min_round)
+                        results.append({
+                            'driver': driver, 'version': version, 'op': op,
+                            'access_log': access_log,
+                            'app_us': timed['app']['us'],
+                            'baseline_us': timed['baseline']['us'],
+                            'ratio': timing.paired_ratio(timed, 'app',
+                                                         'baseline'),
+                            'app': timed['app'],
+                            'baseline': timed['baseline'],
+                        })
+                    env.set_access_log(True)
     return results
 
 
-class _QueryCounter:
-    """Count the statements every engine of this process executes."""
+class _StatementCounter:
+    """Count the statements SQLite itself runs, on every pooled connection.
+
+    Counted by SQLite's trace hook, below SQLAlchemy and below the sql
+    driver's DBAPI read path: every SELECT, BEGIN or ping is seen.
+    """
 
     def __init__(self):
         self.count = 0
+        self._traced = []
 
     def __enter__(self):
-        sa.event.listen(sa.engine.Engine, 'before_cursor_execute',
-                        self._count)
+        sa.event.listen(sa.pool.Pool, 'checkout', self._trace)
         return self
 
     def __exit__(self, *exc):
-        sa.event.remove(sa.engine.Engine, 'before_cursor_execute',
-                        self._count)
+        sa.event.remove(sa.pool.Pool, 'checkout', self._trace)
+        for dbapi_connection in self._traced:
+            dbapi_connection.set_trace_callback(None)
 
-    def _count(self, *args, **kwargs):
+    def _trace(self, dbapi_connection, record, proxy):
+        if dbapi_connection not in self._traced:
+            dbapi_connection.set_trace_callback(self._count)
+            self._traced.append(dbapi_connection)
+
+    def _count(self, statement):
         self.count += 1
 
 
 def _queries_per_call(func, calls=10):
-    with _QueryCounter() as counter:
+    with _StatementCounter() as counter:
         for _ in range(calls):
             func()
     return counter.count / calls

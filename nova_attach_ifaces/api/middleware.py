@@ -179,9 +179,12 @@ class RequestBodySizeLimiter(_PrivateConfig,
 
 def _content_length(environ):
     # As webob's Request.content_length reads it, without building one.
+    value = environ.get('CONTENT_LENGTH')
+    if not value:
+        return None
     try:
-        return int(environ.get('CONTENT_LENGTH'))
-    except (TypeError, ValueError):
+        return int(value)
+    except ValueError:
         return None
 
 

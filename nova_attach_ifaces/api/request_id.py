@@ -18,6 +18,7 @@ from oslo_middleware import request_id
 
 # The inbound global request id header, as a WSGI environ key.
 _INBOUND_KEY = 'HTTP_' + request_id.INBOUND_HEADER.upper().replace('-', '_')
+_ID_FORMAT = re.compile(request_id.ID_FORMAT)
 
 
 class RequestId(request_id.RequestId):
@@ -39,8 +40,8 @@ class RequestId(request_id.RequestId):
         # version buffers the whole response of the pipeline below into a
         # webob Response and replays it, which cost more than the API
         # call itself. Headers the app already set are kept, as there.
-        gr_id = environ.get(_INBOUND_KEY, '')
-        if re.match(request_id.ID_FORMAT, gr_id):
+        gr_id = environ.get(_INBOUND_KEY)
+        if gr_id and _ID_FORMAT.match(gr_id):
             environ[request_id.GLOBAL_REQ_ID] = gr_id
         req_id = context.generate_request_id()
         environ[request_id.ENV_REQUEST_ID] = req_id
@@ -48,9 +49,8 @@ class RequestId(request_id.RequestId):
         def _start_response(status, headers, exc_info=None):
             present = {name.lower() for name, _value in headers}
             headers = list(headers)
-            for header in self._return_headers:
-                if header not in present:
-                    headers.append((header, req_id))
+            headers.extend((header, req_id) for header in self._return_headers
+                           if header not in present)
             return start_response(status, headers, exc_info)
 
         return self.application(environ, _start_response)

@@ -59,8 +59,9 @@ class InterfaceAttachmentController(object):
         context = req.context
         # Read together (one query on the sql driver); nothing of it is
         # shown unless the visibility and policy checks pass.
-        server, attachments = self._get_server(context, server_id,
-                                               with_interfaces=True)
+        server, attachments = self._read_server(
+            context, server_id, self.driver.get_server_interfaces)
+        _check_visible(context, server, server_id)
         context.can(ai_policies.LIST, target={'project_id': server.project_id})
 
         return {'interfaceAttachments': [
@@ -69,11 +70,22 @@ class InterfaceAttachmentController(object):
     def show(self, req, server_id, port_id):
         _validate_query(req)
         context = req.context
-        server = self._get_server(context, server_id)
+        canonical_port_id = _canonical(port_id)
+        if canonical_port_id is None:
+            server, att = self._get_server(context, server_id), None
+        else:
+            # As in index: read together, shown only after the checks.
+            server, att = self._read_server(
+                context, server_id, self.driver.get_server_interface,
+                canonical_port_id)
+            _check_visible(context, server, server_id)
         context.can(ai_policies.SHOW, target={'project_id': server.project_id})
 
-        att = self.driver.get_interface(
-            context, server, _port_id(port_id))
+        if att is None:
+            # Not attached to this server: the driver says why (no such
+            # port, or attached elsewhere) with the fault to answer.
+            att = self.driver.get_interface(
+                context, server, _port_id(port_id))
         return {'interfaceAttachment': views.attachment(att, req.api_version)}
 
     def create(self, req, server_id, body):
@@ -117,27 +129,35 @@ class InterfaceAttachmentController(object):
         self.driver.detach_interface(
             context, server, _port_id(port_id))
 
-    def _get_server(self, context, server_id, with_interfaces=False):
-        """The server, if the caller may see it; else ServerNotFound.
+    def _get_server(self, context, server_id):
+        """The server, if the caller may see it; else ServerNotFound."""
+        server = self._read_server(context, server_id, self.driver.get_server)
+        _check_visible(context, server, server_id)
+        return server
 
-        Non-admins see only their project's servers, so another project's
-        server is a 404, never a 403 that would confirm it exists. With
-        ``with_interfaces``, ``(server, its attachments)``.
+    @staticmethod
+    def _read_server(context, server_id, read, *args):
+        """``read(context, id, *args)``, with the server id canonical.
+
+        ServerNotFound names the id as the caller spelled it.
         """
         canonical_id = _canonical(server_id)
         if canonical_id is None:
             raise exception.ServerNotFound(server_id=server_id)
         try:
-            if with_interfaces:
-                server, attachments = self.driver.get_server_interfaces(
-                    context, canonical_id)
-            else:
-                server = self.driver.get_server(context, canonical_id)
+            return read(context, canonical_id, *args)
         except exception.ServerNotFound:
             raise exception.ServerNotFound(server_id=server_id)
-        if not context.is_admin and server.project_id != context.project_id:
-            raise exception.ServerNotFound(server_id=server_id)
-        return (server, attachments) if with_interfaces else server
+
+
+def _check_visible(context, server, server_id):
+    """ServerNotFound unless the caller may see ``server``.
+
+    Non-admins see only their project's servers, so another project's
+    server is a 404, never a 403 that would confirm it exists.
+    """
+    if not context.is_admin and server.project_id != context.project_id:
+        raise exception.ServerNotFound(server_id=server_id)
 
 
 def _validate_query(req):

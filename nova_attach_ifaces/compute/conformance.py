@@ -390,6 +390,28 @@ class DriverConformanceTests(object):
                           self.driver.get_server_interfaces, self.ctx_a,
                           SERVER_A1.upper())
 
+    def test_get_server_interface(self):
+        self.assertEqual(
+            (self.server(SERVER_A1), ATT_A1),
+            self.driver.get_server_interface(self.ctx_a, SERVER_A1, PORT_A1))
+
+    def test_get_server_interface_of_a_port_not_attached_there(self):
+        # Attached elsewhere, free, unknown: the server and None.
+        for port_id in (PORT_B1, PORT_A_FREE, PORT_UNKNOWN):
+            self.assertEqual(
+                (self.server(SERVER_A1), None),
+                self.driver.get_server_interface(self.ctx_a, SERVER_A1,
+                                                 port_id))
+        self.assertEqual(
+            (self.server(SERVER_A1), None),
+            self.driver.get_server_interface(self.ctx_a, SERVER_A1,
+                                             PORT_A1.upper()))
+
+    def test_get_server_interface_server_not_found(self):
+        self.assertRaises(exception.ServerNotFound,
+                          self.driver.get_server_interface, self.ctx_a,
+                          SERVER_UNKNOWN, PORT_A1)
+
     # get_interface
 
     def test_get_interface(self):

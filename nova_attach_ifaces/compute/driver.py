@@ -22,7 +22,10 @@ Writing a driver
 ----------------
 1. Subclass :class:`ComputeDriver` and implement its five abstract methods.
    The constructor receives the service's ``oslo_config.cfg.ConfigOpts``;
-   register any options of your own on it.
+   register any options of your own on it. If your store can read a server
+   together with its interfaces, also override
+   :meth:`~ComputeDriver.get_server_interfaces` and
+   :meth:`~ComputeDriver.get_server_interface`, which list and show call.
 2. Raise the exceptions of :mod:`nova_attach_ifaces.compute.exception` for
    expected failures; their ``code`` decides the HTTP status. Anything else
    that escapes is answered with a 500 (``NotImplementedError``: 501).
@@ -45,6 +48,8 @@ decide for the caller's token.
 import abc
 import dataclasses
 import typing
+
+from nova_attach_ifaces.compute import exception
 
 #: ``vm_state`` values in which interfaces may be attached or detached
 #: (Nova's ``check_instance_state`` for attach_interface/detach_interface).
@@ -147,6 +152,24 @@ class ComputeDriver(metaclass=abc.ABCMeta):
         """
         server = self.get_server(context, server_id)
         return server, self.list_interfaces(context, server)
+
+    def get_server_interface(self, context, server_id, port_id):
+        """Return ``(server, attachment)``: :meth:`get_server`, and the
+        :class:`Attachment` of ``port_id`` if it is attached to that server,
+        else ``None``, read together.
+
+        The API's show needs both; ``None`` sends it to
+        :meth:`get_interface` for the error that says why. A driver that can
+        read them at once overrides this (the ``sql`` driver: one query).
+        The default calls the two methods.
+
+        :raises ServerNotFound: no such server.
+        """
+        server = self.get_server(context, server_id)
+        try:
+            return server, self.get_interface(context, server, port_id)
+        except (exception.PortNotFound, exception.InterfaceNotAttached):
+            return server, None
 
     @abc.abstractmethod
     def get_interface(self, context, server, port_id):

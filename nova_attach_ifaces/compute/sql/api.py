@@ -272,8 +272,9 @@ class Database:
 
 # The request path's reads.
 #
-# get_server, list_interfaces and get_interface are one SELECT each (two
-# for a port that is not on the server), built with Core below. They run
+# The driver's reads (get_server, get_server_interfaces, ...) are one
+# SELECT each (two for a port that is not on the server), built with Core
+# below. They run
 # on a pooled DBAPI connection (``Engine.raw_connection()``) as SQLAlchemy
 # compiled them for the engine's dialect, once. Through a SQLAlchemy
 # ``Connection`` each cost about 150 us here, five times the query itself
@@ -355,24 +356,35 @@ _SERVER_BY_ID = Read(sa.select(
     _SERVERS.c.task_state, _SERVERS.c.locked, _SERVERS.c.name,
 ).where(_SERVERS.c.id == sa.bindparam('server_id')))
 
-# A server and its attachments in attach order, with their ports and fixed
-# IPs: one row per (attachment, fixed IP), one row with NULL attachment
-# columns for a server with no attachment, no row for no server.
-_INTERFACES_OF_SERVER = Read(sa.select(
-    _SERVERS.c.id.label('server_id'),
-    _SERVERS.c.project_id.label('server_project_id'), _SERVERS.c.vm_state,
-    _SERVERS.c.task_state, _SERVERS.c.locked, _SERVERS.c.name,
-    _ATTACHMENTS.c.tag, _PORTS.c.id,
-    _PORTS.c.network_id, _PORTS.c.mac_address, _FIXED_IPS.c.ip_address,
-    _FIXED_IPS.c.subnet_id,
-).select_from(
-    _SERVERS
-    .outerjoin(_ATTACHMENTS, _ATTACHMENTS.c.server_id == _SERVERS.c.id)
-    .outerjoin(_PORTS, _PORTS.c.id == _ATTACHMENTS.c.port_id)
-    .outerjoin(_FIXED_IPS, _FIXED_IPS.c.port_id == _PORTS.c.id)
-).where(
-    _SERVERS.c.id == sa.bindparam('server_id')
-).order_by(_ATTACHMENTS.c.id, _FIXED_IPS.c.id))
+
+def _server_with_attachments(*attachment_filter):
+    """A server and its attachments, with their ports and fixed IPs.
+
+    One row per (attachment, fixed IP) in attach order, one row with NULL
+    attachment columns for a server with no attachment, no row for no
+    server. ``attachment_filter`` narrows the attachments joined.
+    """
+    return Read(sa.select(
+        _SERVERS.c.id.label('server_id'),
+        _SERVERS.c.project_id.label('server_project_id'),
+        _SERVERS.c.vm_state, _SERVERS.c.task_state, _SERVERS.c.locked,
+        _SERVERS.c.name, _ATTACHMENTS.c.tag, _PORTS.c.id,
+        _PORTS.c.network_id, _PORTS.c.mac_address, _FIXED_IPS.c.ip_address,
+        _FIXED_IPS.c.subnet_id,
+    ).select_from(
+        _SERVERS
+        .outerjoin(_ATTACHMENTS, sa.and_(
+            _ATTACHMENTS.c.server_id == _SERVERS.c.id, *attachment_filter))
+        .outerjoin(_PORTS, _PORTS.c.id == _ATTACHMENTS.c.port_id)
+        .outerjoin(_FIXED_IPS, _FIXED_IPS.c.port_id == _PORTS.c.id)
+    ).where(
+        _SERVERS.c.id == sa.bindparam('server_id')
+    ).order_by(_ATTACHMENTS.c.id, _FIXED_IPS.c.id))
+
+
+_INTERFACES_OF_SERVER = _server_with_attachments()
+_INTERFACE_OF_SERVER = _server_with_attachments(
+    _ATTACHMENTS.c.port_id == sa.bindparam('port_id'))
 
 # A port with its attachment (if any) and fixed IPs.
 _PORT_BY_ID = Read(sa.select(
@@ -399,9 +411,17 @@ def read_server(connection, server_id):
     return to_server(row)
 
 
-def read_server_interfaces(connection, server_id):
-    """(:class:`driver.Server`, its attachments), or None if no server."""
-    rows = connection.rows(_INTERFACES_OF_SERVER, server_id=server_id)
+def read_server_interfaces(connection, server_id, port_id=None):
+    """(:class:`driver.Server`, its attachments), or None if no server.
+
+    With ``port_id``, only the attachment of that port, if it is attached
+    to this server.
+    """
+    if port_id is None:
+        rows = connection.rows(_INTERFACES_OF_SERVER, server_id=server_id)
+    else:
+        rows = connection.rows(_INTERFACE_OF_SERVER, server_id=server_id,
+                               port_id=port_id)
     if not rows or rows[0].server_id != server_id:
         return None
     first = rows[0]

@@ -17,8 +17,11 @@ is shared by processes and hosts, so the database keeps the invariants.
 
 Transactions and locking
 ------------------------
-Reads (``get_server``, ``list_interfaces``, ``get_interface``) are one
-query each on the success path, with fixed IPs eager-loaded by JOIN.
+Reads are one query each on the success path, joined to the ports and
+fixed IPs they show: the API's list (``get_server_interfaces``) and show
+(``get_server_interface``) read the server and its interfaces together.
+They run outside any transaction (see the read path in
+:mod:`nova_attach_ifaces.compute.sql.api`).
 
 Every attach and every detach is one write transaction:
 
@@ -307,6 +310,18 @@ class SQLDriver(driver.ComputeDriver):
         if found is None:
             raise exception.ServerNotFound(server_id=server_id)
         return found
+
+    @_unavailable_on_db_errors
+    def get_server_interface(self, context, server_id, port_id):
+        with self.db.read_connection() as connection:
+            found = api.read_server_interfaces(connection, server_id,
+                                               port_id)
+        if found is None:
+            raise exception.ServerNotFound(server_id=server_id)
+        server, attachments = found
+        # MariaDB matched the port id case-insensitively; ids are exact.
+        exact = [att for att in attachments if att.port_id == port_id]
+        return server, exact[0] if exact else None
 
     @_unavailable_on_db_errors
     def get_interface(self, context, server, port_id):

@@ -178,9 +178,14 @@ class _SQLDriverTests(_Store):
         drv.get_interface(self.ctx, server, listing[-1].port_id)
         self.assertEqual(1, len(selects), selects)
         del selects[:]
-        # The API's list: the server and its interfaces, in one query.
+        # The API's list and show: the server and its interfaces, in one
+        # query.
         found, again = drv.get_server_interfaces(self.ctx, server.id)
         self.assertEqual((server, listing), (found, again))
+        self.assertEqual(1, len(selects), selects)
+        del selects[:]
+        self.assertEqual((server, listing[-1]), drv.get_server_interface(
+            self.ctx, server.id, listing[-1].port_id))
         self.assertEqual(1, len(selects), selects)
 
     def test_read_errors_are_wrapped_and_dead_connections_dropped(self):
@@ -350,7 +355,8 @@ class TestSQLiteDriver(_SQLDriverTests, base.BaseTestCase):
         reads = self.record_reads()
         drv.list_interfaces(self.ctx, server)
         drv.get_interface(self.ctx, server, conformance.PORT_A1)
-        self.assertEqual(2, len(reads))
+        drv.get_server_interface(self.ctx, server.id, conformance.PORT_A1)
+        self.assertEqual(3, len(reads))
         with drv.db.engine.connect() as conn:
             plans = [conn.exec_driver_sql('EXPLAIN QUERY PLAN ' + sql,
                                           args).fetchall()

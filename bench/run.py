@@ -17,6 +17,7 @@ Usage (from the repository root, in the venv with the package and
     python bench/run.py            # the whole suite, a few minutes
     python bench/run.py --quick    # fewer rounds and sizes, under a minute
     python bench/run.py --only inprocess,scaling
+    python bench/run.py --only ""       # summary.md again, from the JSON
 
 Nothing is installed by this script; missing tools are reported and their
 section is skipped.
@@ -73,6 +74,14 @@ def machine():
             'date': time.strftime('%Y-%m-%d %H:%M:%S %Z')}
 
 
+def _measured_on(results):
+    try:
+        with open(os.path.join(results, 'inprocess.json')) as f:
+            return json.load(f)['machine']
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def _rss(quick):
     runs = []
     plan = [('memory', 10000)] if quick else [('memory', 100000),
@@ -112,6 +121,10 @@ def main(argv=None):
     sections = [s for s in args.only.split(',') if s]
     started = time.monotonic()
     meta = dict(machine(), quick=args.quick)
+    if not sections:
+        # Only the summary, again (after editing notes.md): it names the
+        # machine and commit of the measurements, not of now.
+        meta = _measured_on(args.results) or meta
 
     def save(name, data):
         with open(os.path.join(args.results, name + '.json'), 'w') as f:

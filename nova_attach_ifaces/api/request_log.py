@@ -59,6 +59,10 @@ class RequestLog(base.Filter):
         # with one that knows only this request's id. The context filter
         # replaces it again once the caller is known.
         oslo_context.RequestContext(request_id=request_id, overwrite=True)
+        if not LOG.isEnabledFor(logging.INFO):
+            # The line is turned off (default_log_levels): nothing to
+            # watch for.
+            return self.application(environ, start_response)
         answer = []
 
         def _start_response(status, headers, exc_info=None):
@@ -87,8 +91,6 @@ class RequestLog(base.Filter):
 
 
 def _log(environ, request_id, status, headers, start):
-    if not LOG.isEnabledFor(logging.INFO):
-        return
     length = microversion = '-'
     # Two headers of a short list: a scan costs less than a header view.
     for name, value in headers or ():

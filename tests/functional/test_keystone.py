@@ -347,3 +347,14 @@ class TestRequestLog(KeystoneTestCase):
         self.assertEqual(3, len(self._access_lines()))
         self.assertNotIn(secret, self.all_logs.output)
         self.assertNotIn('bad-secret-token', self.all_logs.output)
+
+    def test_turned_off_by_its_logger_level(self):
+        # What default_log_levels = ...,nova_attach_ifaces.api.request_log=
+        # WARN does: no access line; the request is served as before.
+        logger = logging.getLogger('nova_attach_ifaces.api.request_log')
+        self.addCleanup(logger.setLevel, logger.level)
+        logger.setLevel(logging.WARNING)
+        response = self.request(self.interfaces_url(), token='member-token')
+        self.assertEqual(200, response.status_int)
+        self.assertIn('x-openstack-request-id', response.headers)
+        self.assertEqual([], self._access_lines())

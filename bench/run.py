@@ -14,8 +14,8 @@
 Usage (from the repository root, in the venv with the package and
 ``bench/requirements.txt`` installed; ``wrk`` from the distribution)::
 
-    python bench/run.py            # the whole suite, a few minutes
-    python bench/run.py --quick    # fewer rounds and sizes, under a minute
+    python bench/run.py            # the whole suite, about 8 minutes
+    python bench/run.py --quick    # 2.70 only, fewer rounds, smaller sizes
     python bench/run.py --only inprocess,scaling
     python bench/run.py --only ""       # summary.md again, from the JSON
 

@@ -274,13 +274,13 @@ class Database:
 #
 # The driver's reads (get_server, get_server_interfaces, ...) are one
 # SELECT each (two for a port that is not on the server), built with Core
-# below. They run
-# on a pooled DBAPI connection (``Engine.raw_connection()``) as SQLAlchemy
-# compiled them for the engine's dialect, once. Through a SQLAlchemy
-# ``Connection`` each cost about 150 us here, five times the query itself
-# (connection events, execution context, result set-up), and through the
-# ORM ten times more; reads need none of that machinery, only the pool.
-# Writes keep enginefacade, the ORM and oslo.db's error translation.
+# below. They run on a pooled DBAPI connection (``Engine.raw_connection()``)
+# as SQLAlchemy compiled them for the engine's dialect, once. Through a
+# SQLAlchemy ``Connection`` each cost about 150 us here, five times the
+# query itself (connection events, execution context, result set-up), and
+# through the ORM ten times more; reads need none of that machinery, only
+# the pool. Writes keep enginefacade, the ORM and oslo.db's error
+# translation.
 #
 # On SQLite the DBAPI connection is in autocommit mode (oslo.db turns
 # pysqlite's own BEGIN off), so each SELECT runs alone, on one consistent

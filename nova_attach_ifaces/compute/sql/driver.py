@@ -305,23 +305,23 @@ class SQLDriver(driver.ComputeDriver):
 
     @_unavailable_on_db_errors
     def get_server_interfaces(self, context, server_id):
-        with self.db.read_connection() as connection:
-            found = api.read_server_interfaces(connection, server_id)
-        if found is None:
-            raise exception.ServerNotFound(server_id=server_id)
-        return found
+        return self._server_interfaces(server_id)
 
     @_unavailable_on_db_errors
     def get_server_interface(self, context, server_id, port_id):
+        server, attachments = self._server_interfaces(server_id, port_id)
+        # MariaDB matched the port id case-insensitively; ids are exact.
+        exact = [att for att in attachments if att.port_id == port_id]
+        return server, exact[0] if exact else None
+
+    def _server_interfaces(self, server_id, port_id=None):
+        """The server and its attachments (only ``port_id``'s, if given)."""
         with self.db.read_connection() as connection:
             found = api.read_server_interfaces(connection, server_id,
                                                port_id)
         if found is None:
             raise exception.ServerNotFound(server_id=server_id)
-        server, attachments = found
-        # MariaDB matched the port id case-insensitively; ids are exact.
-        exact = [att for att in attachments if att.port_id == port_id]
-        return server, exact[0] if exact else None
+        return found
 
     @_unavailable_on_db_errors
     def get_interface(self, context, server, port_id):

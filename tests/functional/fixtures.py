@@ -36,7 +36,9 @@ import tempfile
 
 from gabbi import fixture
 from oslo_config import fixture as config_fixture
+from oslo_serialization import jsonutils
 from oslo_utils import uuidutils
+import webob
 import yaml
 
 from nova_attach_ifaces import conf
@@ -283,6 +285,21 @@ class NoNetworkFixture(APIFixture):
 
 
 _ENVIRONMENT = None
+
+
+def json_request(app, path, method='GET', body=None, headers=None):
+    """Send ``path`` through the WSGI ``app`` in process.
+
+    ``body`` is sent as it is if it is bytes, else as JSON.
+    """
+    req = webob.Request.blank(path, method=method)
+    if body is not None:
+        req.body = (body if isinstance(body, bytes)
+                    else jsonutils.dump_as_bytes(body))
+        req.content_type = 'application/json'
+    for name, value in (headers or {}).items():
+        req.headers[name] = value
+    return req.get_response(app)
 
 
 def setup_app():

@@ -194,14 +194,8 @@ class DropInTestCase(base.BaseTestCase):
         self.downstream = COMPUTE_APIS[self.name]
 
     def request(self, path, method='GET', body=None, headers=None):
-        req = webob.Request.blank(path, method=method)
-        if body is not None:
-            req.body = (body if isinstance(body, bytes)
-                        else jsonutils.dump_as_bytes(body))
-            req.content_type = 'application/json'
-        for name, value in (headers or {}).items():
-            req.headers[name] = value
-        return req.get_response(self.app)
+        return api_fixtures.json_request(self.app, path, method, body,
+                                         headers)
 
     def url(self, port=None, project=False):
         url = '/v2.1'

@@ -351,10 +351,15 @@ _ATTACHMENTS = models.Attachment.__table__
 _PORTS = models.Port.__table__
 _FIXED_IPS = models.FixedIp.__table__
 
-_SERVER_BY_ID = Read(sa.select(
-    _SERVERS.c.id, _SERVERS.c.project_id, _SERVERS.c.vm_state,
-    _SERVERS.c.task_state, _SERVERS.c.locked, _SERVERS.c.name,
-).where(_SERVERS.c.id == sa.bindparam('server_id')))
+# What :func:`to_server` reads; labelled, since the joins below also
+# select a port's id.
+_SERVER_COLUMNS = (
+    _SERVERS.c.id.label('server_id'),
+    _SERVERS.c.project_id.label('server_project_id'), _SERVERS.c.vm_state,
+    _SERVERS.c.task_state, _SERVERS.c.locked, _SERVERS.c.name)
+
+_SERVER_BY_ID = Read(sa.select(*_SERVER_COLUMNS).where(
+    _SERVERS.c.id == sa.bindparam('server_id')))
 
 
 def _server_with_attachments(*attachment_filter):
@@ -365,10 +370,7 @@ def _server_with_attachments(*attachment_filter):
     server. ``attachment_filter`` narrows the attachments joined.
     """
     return Read(sa.select(
-        _SERVERS.c.id.label('server_id'),
-        _SERVERS.c.project_id.label('server_project_id'),
-        _SERVERS.c.vm_state, _SERVERS.c.task_state, _SERVERS.c.locked,
-        _SERVERS.c.name, _ATTACHMENTS.c.tag, _PORTS.c.id,
+        *_SERVER_COLUMNS, _ATTACHMENTS.c.tag, _PORTS.c.id,
         _PORTS.c.network_id, _PORTS.c.mac_address, _FIXED_IPS.c.ip_address,
         _FIXED_IPS.c.subnet_id,
     ).select_from(
@@ -406,7 +408,7 @@ def read_server(connection, server_id):
     row = rows[0] if rows else None
     # MariaDB compares strings case-insensitively and ignores trailing
     # spaces; ids must match exactly, as in the memory driver.
-    if row is None or row.id != server_id:
+    if row is None or row.server_id != server_id:
         return None
     return to_server(row)
 
@@ -424,14 +426,10 @@ def read_server_interfaces(connection, server_id, port_id=None):
                                port_id=port_id)
     if not rows or rows[0].server_id != server_id:
         return None
-    first = rows[0]
-    server = driver.Server(
-        id=first.server_id, project_id=first.server_project_id,
-        vm_state=first.vm_state, task_state=first.task_state,
-        locked=bool(first.locked), name=first.name or '')
-    return server, [_attachment_from_rows(group)
-                    for group in _group_by_port(rows)
-                    if group[0].id is not None]
+    attachments = [_attachment_from_rows(group)
+                   for group in _group_by_port(rows)
+                   if group[0].id is not None]
+    return to_server(rows[0]), attachments
 
 
 def read_port(connection, port_id):
@@ -470,7 +468,8 @@ def _attachment_from_rows(rows):
 
 
 def to_server(row):
-    return driver.Server(id=row.id, project_id=row.project_id,
+    """The :class:`driver.Server` of a row with :data:`_SERVER_COLUMNS`."""
+    return driver.Server(id=row.server_id, project_id=row.server_project_id,
                          vm_state=row.vm_state, task_state=row.task_state,
                          locked=bool(row.locked), name=row.name or '')
 

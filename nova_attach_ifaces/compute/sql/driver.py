@@ -301,7 +301,7 @@ class SQLDriver(driver.ComputeDriver):
 
     @_unavailable_on_db_errors
     def list_interfaces(self, context, server):
-        return self.get_server_interfaces(context, server.id)[1]
+        return self._server_interfaces(server.id)[1]
 
     @_unavailable_on_db_errors
     def get_server_interfaces(self, context, server_id):

@@ -201,6 +201,8 @@ class Service:
             conf.CONF.set_override('log_file',
                                    os.path.join(self.tmp.name, 'api.log'))
             logging.setup(conf.CONF, 'nova-attach-ifaces')
+        # Whatever an earlier measurement in this process set.
+        set_access_log(self.log)
         policy.reset()
         if self.driver_name == 'sql':
             if self.load:

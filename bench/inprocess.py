@@ -106,7 +106,6 @@ def per_request(quick=False):
                             'app': timed['app'],
                             'baseline': timed['baseline'],
                         })
-                    env.set_access_log(True)
     return results
 
 

@@ -75,18 +75,17 @@ def negotiate(environ):
     :param environ: the request's WSGI environ.
     :raises InvalidVersion, UnsupportedVersion:
     """
-    return _negotiate(*(environ.get(key) for _name, key in _HEADER_KEYS))
+    return _negotiate(tuple((name, environ[key]) for name, key in _HEADER_KEYS
+                            if key in environ))
 
 
 # Clients send a handful of distinct headers, and negotiation costs more
-# than routing the request: each answer is remembered. Failures are not
-# (lru_cache does not keep exceptions), so junk values cannot fill it.
+# than routing the request: each answer is remembered, in a bounded cache.
+# Failures are not (lru_cache does not keep exceptions).
 @functools.lru_cache(maxsize=256)
-def _negotiate(standard, legacy):
-    headers = {name: value for (name, _key), value
-               in zip(_HEADER_KEYS, (standard, legacy)) if value is not None}
+def _negotiate(headers):
     requested = microversion_parse.get_version(
-        headers, SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])
+        dict(headers), SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])
     if not requested:
         return MIN_VERSION
     if requested == 'latest':

@@ -21,7 +21,10 @@ demo: .venv-demo/bin/nova-attach-ifaces-api
 	$(PYTHON) -m venv .venv-tox
 	.venv-tox/bin/pip install --quiet --upgrade pip tox
 
+# tools/test-setup.py installs bindep.txt's Debian packages (as root) and
+# builds the cached virtualenvs of the real services the tests start.
 test: .venv-tox/bin/tox
+	$(PYTHON) tools/test-setup.py
 	.venv-tox/bin/tox -e pep8,py3
 
 # make bench - the benchmark suite (bench/README.md); needs the package and

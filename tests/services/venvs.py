@@ -39,6 +39,8 @@ def cache_dir():
 
 
 def names():
+    if not os.path.isdir(REQUIREMENTS):
+        return []
     return sorted(f[:-4] for f in os.listdir(REQUIREMENTS)
                   if f.endswith('.txt'))
 

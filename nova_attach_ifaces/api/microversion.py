@@ -100,9 +100,26 @@ def _negotiate(headers):
     return version
 
 
-@functools.lru_cache(maxsize=None)
 def response_headers(version):
-    """The headers that echo ``version`` on every versioned response."""
+    """The headers that echo ``version`` on every versioned response.
+
+    Those of a version in the range are built once; those of the
+    out-of-range version a 406 echoes are built each time, so that what a
+    client sends is never kept.
+    """
+    if MIN_VERSION <= version <= MAX_VERSION:
+        return _served_headers(version)
+    return _headers(version)
+
+
+# At most one entry per version served (104 today); the bound also holds
+# should a caller ever pass other versions.
+@functools.lru_cache(maxsize=128)
+def _served_headers(version):
+    return _headers(version)
+
+
+def _headers(version):
     return (
         (STANDARD_HEADER, '%s %s' % (SERVICE_TYPE, version)),
         (LEGACY_HEADER, str(version)),

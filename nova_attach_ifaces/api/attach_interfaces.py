@@ -25,6 +25,7 @@ import uuid
 from oslo_utils import uuidutils
 import webob.exc
 
+from nova_attach_ifaces.api import microversion
 from nova_attach_ifaces.api import schemas
 from nova_attach_ifaces.api import validation
 from nova_attach_ifaces.api import views
@@ -89,7 +90,10 @@ class InterfaceAttachmentController(object):
         return {'interfaceAttachment': views.attachment(att, req.api_version)}
 
     def create(self, req, server_id, body):
-        schema = _CREATE_V249 if req.api_version >= (2, 49) else _CREATE
+        if req.api_version >= microversion.TAG_REQUEST_VERSION:
+            schema = _CREATE_V249
+        else:
+            schema = _CREATE
         schema.validate(body)
         context = req.context
         server = self._get_server(context, server_id)
@@ -162,7 +166,7 @@ def _check_visible(context, server, server_id):
 
 def _validate_query(req):
     # Before 2.102 unknown query parameters are ignored, as in Nova.
-    if req.api_version >= (2, 102):
+    if req.api_version >= microversion.STRICT_QUERY_VERSION:
         _QUERY_V2102.validate(req.GET.dict_of_lists())
 
 

@@ -27,14 +27,18 @@ SERVICE_TYPE = 'compute'
 LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'
 STANDARD_HEADER = 'OpenStack-API-Version'
 
-# The versions that change os-interface; every other version in the range
-# behaves like the one before it.
-#   2.1   base
-#   2.49  "tag" accepted in the attach request
-#   2.70  "tag" shown in every response
-#   2.102 unknown query parameters rejected
-#   2.104 the maximum Nova serves (2026.2)
+# The versions that change os-interface, oldest first; every other version
+# in the range behaves like the one before it.
+
+# The base version: no header asks for it.
 MIN_VERSION = microversion_parse.Version(2, 1)
+# "tag" accepted in the attach request body.
+TAG_REQUEST_VERSION = microversion_parse.Version(2, 49)
+# "tag" shown in every interfaceAttachment (null when none was given).
+TAG_RESPONSE_VERSION = microversion_parse.Version(2, 70)
+# Unknown query parameters rejected with 400 on every route.
+STRICT_QUERY_VERSION = microversion_parse.Version(2, 102)
+# The newest version Nova serves (2026.2); nothing changed for os-interface.
 MAX_VERSION = microversion_parse.Version(2, 104)
 
 # Nova's grammar: no leading zeros in either part, so "2.01" is malformed.

@@ -11,8 +11,7 @@
 #    under the License.
 """How an attachment looks on the wire, per microversion."""
 
-# 2.70 added the device tag to every os-interface response.
-TAG_VERSION = (2, 70)
+from nova_attach_ifaces.api import microversion
 
 
 def attachment(att, version):
@@ -29,6 +28,6 @@ def attachment(att, version):
         'fixed_ips': [{'ip_address': ip.ip_address,
                        'subnet_id': ip.subnet_id} for ip in att.fixed_ips],
     }
-    if version >= TAG_VERSION:
+    if version >= microversion.TAG_RESPONSE_VERSION:
         view['tag'] = att.tag
     return view

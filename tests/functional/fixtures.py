@@ -33,6 +33,7 @@ Callers use the dev ``noauth2`` pipeline: ``X-Auth-Token: user:project`` and
 
 import os
 import tempfile
+import types
 
 from gabbi import fixture
 from oslo_config import fixture as config_fixture
@@ -123,14 +124,15 @@ def build_inventory(ids):
 
 
 class APIEnvironment(object):
-    """Configure the service (memory driver, noauth2) and load its app.
+    """Configure the service (noauth2, ``driver``) and load its app.
 
     Used by the gabbi fixtures and by Python tests alike; ``app()`` returns
     the assembled ``main`` paste application.
     """
 
     def __init__(self, enforce_new_defaults=True, policy_rules=None,
-                 config=None, inventory=None):
+                 config=None, inventory=None, driver='memory'):
+        self.driver = driver
         self.enforce_new_defaults = enforce_new_defaults
         self.policy_rules = policy_rules
         self.config = config or {}
@@ -158,8 +160,19 @@ class APIEnvironment(object):
                 yaml.safe_dump(self.policy_rules, f)
 
         self.conf_fixture.config(group='api', auth_strategy='noauth2')
-        self.conf_fixture.config(group='compute', driver='memory')
-        self.conf_fixture.config(group='memory', inventory_file=inventory_file)
+        self.conf_fixture.config(group='compute', driver=self.driver)
+        # Each driver starts from the same inventory file.
+        if self.driver == 'memory':
+            self.conf_fixture.config(group='memory',
+                                     inventory_file=inventory_file)
+        elif self.driver == 'sql':
+            # A new SQLite database in the temporary directory, migrated
+            # and loaded with the inventory when the app starts.
+            self.conf_fixture.config(group='sql',
+                                     state_dir=self.tempdir.name,
+                                     inventory_file=inventory_file)
+        else:
+            raise ValueError('no API environment for driver %s' % self.driver)
         self.conf_fixture.config(
             group='oslo_policy', policy_file=policy_file,
             enforce_new_defaults=self.enforce_new_defaults)
@@ -187,10 +200,12 @@ class APIFixture(fixture.GabbiFixture):
     """The default API environment, ids exported to ``os.environ``."""
 
     environment_args = {}
+    # Overridden per driver by fixtures_for_driver().
+    driver = 'memory'
 
     def start_fixture(self):
         global _ENVIRONMENT
-        self.env = APIEnvironment(**self.environment_args)
+        self.env = APIEnvironment(driver=self.driver, **self.environment_args)
         self.env.setUp()
         self.saved_environ = dict(os.environ)
         os.environ.update(self.env.ids)
@@ -282,6 +297,19 @@ class NoNetworkFixture(APIFixture):
 
     environment_args = {
         'inventory': build_inventory_without_shared_network}
+
+
+def fixtures_for_driver(driver):
+    """A gabbi fixture module: every fixture above, on ``driver``.
+
+    The same YAML files then run against each driver, whose behaviour must
+    not differ.
+    """
+    module = types.ModuleType('%s_%s' % (__name__, driver))
+    for name, value in list(globals().items()):
+        if isinstance(value, type) and issubclass(value, APIFixture):
+            setattr(module, name, type(name, (value,), {'driver': driver}))
+    return module
 
 
 _ENVIRONMENT = None

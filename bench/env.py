@@ -180,11 +180,10 @@ class Service:
         self.app = None
 
     def start(self):
-        from oslo_log import log as logging
-
         from nova_attach_ifaces.compute import loader
         from nova_attach_ifaces.compute import memory
         from nova_attach_ifaces import conf
+        from nova_attach_ifaces import log
         from nova_attach_ifaces import policy
         from nova_attach_ifaces import wsgi
 
@@ -200,7 +199,7 @@ class Service:
             # A deployment logs one INFO line per request to a file.
             conf.CONF.set_override('log_file',
                                    os.path.join(self.tmp.name, 'api.log'))
-            logging.setup(conf.CONF, 'nova-attach-ifaces')
+            log.setup(conf.CONF, 'nova-attach-ifaces')
         # Whatever an earlier measurement in this process set.
         set_access_log(self.log)
         policy.reset()

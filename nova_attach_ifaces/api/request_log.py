@@ -100,7 +100,7 @@ def _log(environ, request_id, status, headers, start):
         elif name == 'openstack-api-version' and value:
             # "compute 2.70" -> "2.70"
             microversion = value.split()[-1]
-    LOG.info(_FORMAT, {
+    values = {
         'request_id': request_id,
         'remote_addr': environ.get('REMOTE_ADDR') or '-',
         'method': environ.get('REQUEST_METHOD'),
@@ -109,7 +109,28 @@ def _log(environ, request_id, status, headers, start):
         'len': length,
         'microversion': microversion,
         'time': time.monotonic() - start,
-    })
+    }
+    # LOG.info(_FORMAT, values), in the two public steps the standard
+    # library's Logger takes for it: makeRecord() with what oslo.log's
+    # adapter and findCaller() give it, then handle().
+    logger = LOG.logger
+    (path, line, func), extra = _RECORD_ARGS or _record_args()
+    logger.handle(logger.makeRecord(logger.name, logging.INFO, path, line,
+                                    _FORMAT, (values,), None, func, extra))
+
+
+# What findCaller() and oslo.log's adapter give every line written by
+# _log: the same each time (_log's file, name and line, which findCaller
+# finds by walking the stack; the adapter's extra keys), so asked once.
+_RECORD_ARGS = None
+
+
+def _record_args():
+    global _RECORD_ARGS
+    # stacklevel=2: the frame that called us, _log.
+    _RECORD_ARGS = (LOG.logger.findCaller(stacklevel=2)[:3],
+                    LOG.process(_FORMAT, {})[1]['extra'])
+    return _RECORD_ARGS
 
 
 def _path_qs(environ):

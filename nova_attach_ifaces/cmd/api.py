@@ -33,6 +33,7 @@ from oslo_log import log as logging
 import yaml
 
 from nova_attach_ifaces import conf
+from nova_attach_ifaces import log
 from nova_attach_ifaces import wsgi
 
 LOG = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def main(argv=None):
     conf.CONF(sys.argv[1:] if argv is None else argv, project=wsgi.PROJECT)
     if conf.CONF.demo:
         _configure_demo()
-    logging.setup(conf.CONF, wsgi.PROJECT)
+    log.setup(conf.CONF, wsgi.PROJECT)
     app = wsgi.load_app(conf.CONF)
 
     server = cheroot_wsgi.Server(

@@ -25,6 +25,7 @@ from oslo_log import log as logging
 from paste import deploy
 
 from nova_attach_ifaces import conf
+from nova_attach_ifaces import log
 
 LOG = logging.getLogger(__name__)
 
@@ -89,6 +90,6 @@ def init_application(argv=None, environ=os.environ):
     """Parse configuration, set up logging and return the WSGI app."""
     args = config_args(environ) if argv is None else argv
     conf.CONF(args, project=PROJECT)
-    logging.setup(conf.CONF, PROJECT)
+    log.setup(conf.CONF, PROJECT)
     conf.CONF.log_opt_values(LOG, logging.DEBUG)
     return load_app(conf.CONF)

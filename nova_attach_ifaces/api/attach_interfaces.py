@@ -154,6 +154,18 @@ class InterfaceAttachmentController(object):
             raise exception.ServerNotFound(server_id=server_id)
 
 
+def read_visible_server(context, server_id, read):
+    """``read(context, id)``: a server, or a tuple starting with one.
+
+    ServerNotFound unless the caller may see that server.
+    """
+    found = InterfaceAttachmentController._read_server(
+        context, server_id, read)
+    server = found[0] if isinstance(found, tuple) else found
+    _check_visible(context, server, server_id)
+    return found
+
+
 def _check_visible(context, server, server_id):
     """ServerNotFound unless the caller may see ``server``.
 

@@ -107,8 +107,10 @@ class OSInterfaceFilter(object):
         if not environ.get('SCRIPT_NAME', '').endswith(MOUNT):
             return False
         # Path only, any method: an unsupported method on our path is ours
-        # to answer (405 with Allow).
-        return self.mapper.match(environ.get('PATH_INFO', '')) is not None
+        # to answer (405 with Allow). Only os-interface: the host's own
+        # servers routes stay the host's.
+        match = self.mapper.match(environ.get('PATH_INFO', ''))
+        return match is not None and match['controller'] == 'interfaces'
 
     def __call__(self, environ, start_response):
         if not self._is_ours(environ):

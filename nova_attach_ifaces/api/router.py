@@ -37,6 +37,7 @@ from nova_attach_ifaces.api import attach_interfaces
 from nova_attach_ifaces.api import auth
 from nova_attach_ifaces.api import faults
 from nova_attach_ifaces.api import microversion
+from nova_attach_ifaces.api import servers
 from nova_attach_ifaces.api import validation
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import loader
@@ -45,16 +46,26 @@ from nova_attach_ifaces import policy
 
 LOG = logging.getLogger(__name__)
 
-# URL -> {method: controller method}. Each is also served under a
-# "/{project_id}" prefix, as Nova's ProjectMapper does.
+# URL -> {method: (controller, method)}. Each is also served under a
+# "/{project_id}" prefix, as Nova's ProjectMapper does. In matching order:
+# /servers/detail before /servers/{server_id}.
 ROUTES = {
+    '/servers': {
+        'GET': ('servers', 'index'),
+    },
+    '/servers/detail': {
+        'GET': ('servers', 'detail'),
+    },
+    '/servers/{server_id}': {
+        'GET': ('servers', 'show'),
+    },
     '/servers/{server_id}/os-interface': {
-        'GET': 'index',
-        'POST': 'create',
+        'GET': ('interfaces', 'index'),
+        'POST': ('interfaces', 'create'),
     },
     '/servers/{server_id}/os-interface/{port_id}': {
-        'GET': 'show',
-        'DELETE': 'delete',
+        'GET': ('interfaces', 'show'),
+        'DELETE': ('interfaces', 'delete'),
     },
 }
 
@@ -91,20 +102,24 @@ def make_map(declarations):
         for prefix in ('', '/{project_id}'):
             url = prefix + path
             requirements = {'project_id': PROJECT_ID_PATTERN}
-            for method, action in methods.items():
-                mapper.connect(url, action=action, requirements=requirements,
+            for method, (controller, action) in methods.items():
+                mapper.connect(url, controller=controller, action=action,
+                               requirements=requirements,
                                conditions={'method': [method]})
             # Matches only when no method above did: a 405.
-            mapper.connect(url, action=None, allow=allow,
-                           requirements=requirements)
+            mapper.connect(url, controller=controller, action=None,
+                           allow=allow, requirements=requirements)
     return mapper
 
 
 class APIRouter(object):
-    """The os-interface API as a WSGI app, behind the context filter."""
+    """The API as a WSGI app, behind the context filter.
 
-    def __init__(self, controller):
-        self.controller = controller
+    :param controllers: ``{name: controller}`` for the names in ROUTES.
+    """
+
+    def __init__(self, controllers):
+        self.controllers = controllers
         self.mapper = make_map(ROUTES)
 
     def __call__(self, environ, start_response):
@@ -177,7 +192,7 @@ class APIRouter(object):
                             "doesn't match Context's project_id '%s'"
                             % (url_project_id, req.context.project_id))
 
-        method = getattr(self.controller, action)
+        method = getattr(self.controllers[match['controller']], action)
         result = method(req, **kwargs)
         return (getattr(method, 'wsgi_code', 200),
                 b'' if result is None else jsonutils.dump_as_bytes(result))
@@ -211,5 +226,9 @@ def _allow_header(error):
 def app_factory(global_config, **local_config):
     """paste.app_factory: the API with the configured compute driver."""
     policy.init(conf.CONF)
-    return APIRouter(attach_interfaces.InterfaceAttachmentController(
-        loader.load_driver(conf.CONF)))
+    compute_driver = loader.load_driver(conf.CONF)
+    return APIRouter({
+        'interfaces': attach_interfaces.InterfaceAttachmentController(
+            compute_driver),
+        'servers': servers.ServersController(compute_driver),
+    })

@@ -66,3 +66,23 @@ query_v2102 = {
     'properties': {},
     'additionalProperties': False,
 }
+
+# GET /servers and /servers/detail: the filters served (other Nova filters
+# are accepted and ignored). Query values arrive as lists of strings.
+_NON_NEGATIVE_INTEGER = {'type': 'string', 'pattern': '^[0-9]+$'}
+
+
+def _multi(schema):
+    return {'type': 'array', 'items': schema}
+
+
+servers_query = {
+    'type': 'object',
+    'properties': {
+        'name': _multi({'type': 'string'}),
+        'limit': _multi(_NON_NEGATIVE_INTEGER),
+        'marker': _multi({'type': 'string'}),
+        'all_tenants': _multi({'type': 'string'}),
+    },
+    'additionalProperties': True,
+}

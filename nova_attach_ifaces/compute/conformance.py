@@ -57,6 +57,8 @@ fixture); import it from tests only.
 """
 
 import collections
+import dataclasses
+import datetime
 import ipaddress
 import re
 import sys
@@ -212,6 +214,11 @@ ATT_B_FREE = _att(PORT_B_FREE, NET_B, 'fa:16:3e:00:00:b2',
                   ('172.16.0.3', SUBNET_B))
 
 
+def _timeless(server):
+    # When a server was created is the store's to say.
+    return dataclasses.replace(server, created_at=None)
+
+
 def context(project_id, is_admin=False):
     """A request context as the API layer builds it."""
     # overwrite=False: do not leak into oslo.context's thread-local store.
@@ -302,11 +309,42 @@ class DriverConformanceTests(object):
         self.assertEqual(
             driver.Server(id=SERVER_A1, project_id=PROJECT_A,
                           vm_state='active', task_state=None, locked=False,
-                          name='vm-a1'), server)
+                          name='vm-a1'), _timeless(server))
         self.assertEqual(
             driver.Server(id=SERVER_A2, project_id=PROJECT_A,
                           vm_state='stopped', name='vm-a2'),
-            self.driver.get_server(self.ctx_a, SERVER_A2))
+            _timeless(self.driver.get_server(self.ctx_a, SERVER_A2)))
+        if server.created_at is not None:
+            self.assertIsInstance(server.created_at, datetime.datetime)
+            self.assertIsNone(server.created_at.tzinfo)
+
+    def _list_servers(self, *args):
+        try:
+            return self.driver.list_servers(*args)
+        except NotImplementedError:
+            self.skipTest('list_servers is optional; this driver has none')
+
+    def test_list_servers_of_a_project(self):
+        servers = self._list_servers(self.ctx_a, PROJECT_A)
+        self.assertEqual([SERVER_A1, SERVER_A2],
+                         sorted(server.id for server in servers))
+        self.assertEqual(
+            [self.driver.get_server(self.ctx_a, server.id)
+             for server in servers], servers)
+
+    def test_list_servers_of_every_project(self):
+        servers = self._list_servers(self.admin, None)
+        self.assertEqual(sorted(ALL_SERVERS),
+                         sorted(server.id for server in servers))
+
+    def test_list_servers_of_an_unknown_project(self):
+        self.assertEqual([], self._list_servers(self.ctx_a, 'nobody'))
+
+    def test_network_names(self):
+        names = self.driver.network_names(self.ctx_a, [NET_A, NET_UNKNOWN])
+        # Optional: a driver may know no names at all.
+        if names:
+            self.assertEqual({NET_A: 'private-a'}, names)
         self.assertTrue(
             self.driver.get_server(self.ctx_c, SERVER_C1).locked)
 

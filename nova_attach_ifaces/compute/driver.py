@@ -26,6 +26,10 @@ Writing a driver
    together with its interfaces, also override
    :meth:`~ComputeDriver.get_server_interfaces` and
    :meth:`~ComputeDriver.get_server_interface`, which list and show call.
+   The read-only servers routes (``GET /servers[/detail]``) need
+   :meth:`~ComputeDriver.list_servers`; a driver without it answers them
+   with 501. :meth:`~ComputeDriver.network_names` labels a server's
+   addresses (the default labels them by network id).
 2. Raise the exceptions of :mod:`nova_attach_ifaces.compute.exception` for
    expected failures; their ``code`` decides the HTTP status. Anything else
    that escapes is answered with a 500 (``NotImplementedError``: 501).
@@ -47,6 +51,7 @@ decide for the caller's token.
 
 import abc
 import dataclasses
+import datetime
 import typing
 
 from nova_attach_ifaces.compute import exception
@@ -72,7 +77,10 @@ class Server:
     :ivar vm_state: one of :data:`VM_STATES`.
     :ivar task_state: ``None`` when no task is running, else the task name.
     :ivar locked: whether the server is locked (only admins may then act).
-    :ivar name: display name, informational only.
+    :ivar name: display name (``GET /servers?name=`` matches it).
+    :ivar created_at: when the server was created (naive UTC
+        ``datetime``), or ``None`` when the store does not know; the
+        servers routes show it and list the newest first.
     """
 
     id: str
@@ -81,6 +89,7 @@ class Server:
     task_state: typing.Optional[str] = None
     locked: bool = False
     name: str = ''
+    created_at: typing.Optional[datetime.datetime] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,6 +140,27 @@ class ComputeDriver(metaclass=abc.ABCMeta):
 
         :raises ServerNotFound: no such server.
         """
+
+    def list_servers(self, context, project_id=None):
+        """Return the :class:`Server` list of ``project_id``, or of every
+        project when it is ``None``, in any order.
+
+        As :meth:`get_server`, this does not hide anything from the caller:
+        the API layer asks for the caller's project unless the caller may
+        list every project's. Filters, order and pages are the API layer's.
+        The default raises ``NotImplementedError`` (the routes answer 501).
+        """
+        raise NotImplementedError()
+
+    def network_names(self, context, network_ids):
+        """Return ``{network id: name}`` for those of ``network_ids`` the
+        store knows.
+
+        A server's addresses are grouped under their network's name, as in
+        Nova; the default returns ``{}``, and the addresses are grouped
+        under the network ids.
+        """
+        return {}
 
     @abc.abstractmethod
     def list_interfaces(self, context, server):

@@ -62,6 +62,7 @@ uniqueness are set membership tests.
 """
 
 import dataclasses
+import datetime
 import ipaddress
 import threading
 import typing
@@ -176,8 +177,14 @@ class MemoryDriver(driver.ComputeDriver):
             self._macs.add(port.mac_address)
             self._addresses[port.network_id].update(
                 ip.ip_address for ip in port.fixed_ips)
+        # The inventory has no creation times: servers were created when
+        # it was loaded.
+        loaded_at = datetime.datetime.now(
+            datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
         for record in inv.servers:
             server = record.server
+            if server.created_at is None:
+                server = dataclasses.replace(server, created_at=loaded_at)
             self._servers[server.id] = server
             self._attached[server.id] = dict.fromkeys(record.port_ids)
             for port_id in record.port_ids:
@@ -248,6 +255,16 @@ class MemoryDriver(driver.ComputeDriver):
     def get_server(self, context, server_id):
         with self._lock:
             return self._server(server_id)
+
+    def list_servers(self, context, project_id=None):
+        with self._lock:
+            return [server for server in self._servers.values()
+                    if project_id is None or server.project_id == project_id]
+
+    def network_names(self, context, network_ids):
+        with self._lock:
+            return {net_id: self._networks[net_id].name
+                    for net_id in network_ids if net_id in self._networks}
 
     def list_interfaces(self, context, server):
         with self._lock:

@@ -15,8 +15,10 @@ import itertools
 
 from nova_attach_ifaces.policies import attach_interfaces
 from nova_attach_ifaces.policies import base
+from nova_attach_ifaces.policies import servers
 
 
 def list_rules():
     return list(itertools.chain(base.list_rules(),
-                                attach_interfaces.list_rules()))
+                                attach_interfaces.list_rules(),
+                                servers.list_rules()))

@@ -33,6 +33,7 @@ The inventory functions are shared by the driver (first start) and
 
 import collections
 import contextlib
+import datetime
 import os
 import warnings
 import weakref
@@ -356,10 +357,18 @@ _FIXED_IPS = models.FixedIp.__table__
 _SERVER_COLUMNS = (
     _SERVERS.c.id.label('server_id'),
     _SERVERS.c.project_id.label('server_project_id'), _SERVERS.c.vm_state,
-    _SERVERS.c.task_state, _SERVERS.c.locked, _SERVERS.c.name)
+    _SERVERS.c.task_state, _SERVERS.c.locked, _SERVERS.c.name,
+    _SERVERS.c.created_at)
 
 _SERVER_BY_ID = Read(sa.select(*_SERVER_COLUMNS).where(
     _SERVERS.c.id == sa.bindparam('server_id')))
+_ALL_SERVERS = Read(sa.select(*_SERVER_COLUMNS))
+_SERVERS_OF_PROJECT = Read(sa.select(*_SERVER_COLUMNS).where(
+    _SERVERS.c.project_id == sa.bindparam('project_id')))
+
+_NETWORKS = models.Network.__table__
+_NETWORK_NAME = Read(sa.select(_NETWORKS.c.id, _NETWORKS.c.name).where(
+    _NETWORKS.c.id == sa.bindparam('network_id')))
 
 
 def _server_with_attachments(*attachment_filter):
@@ -411,6 +420,28 @@ def read_server(connection, server_id):
     if row is None or row.server_id != server_id:
         return None
     return to_server(row)
+
+
+def read_servers(connection, project_id=None):
+    """The :class:`driver.Server` list of ``project_id`` (None: all)."""
+    if project_id is None:
+        rows = connection.rows(_ALL_SERVERS)
+    else:
+        rows = [row for row in connection.rows(
+            _SERVERS_OF_PROJECT, project_id=project_id)
+            if row.server_project_id == project_id]
+    return [to_server(row) for row in rows]
+
+
+def read_network_names(connection, network_ids):
+    """``{network id: name}`` of those of ``network_ids`` that exist."""
+    # One lookup by primary key per network: a server has few.
+    names = {}
+    for network_id in set(network_ids):
+        for row in connection.rows(_NETWORK_NAME, network_id=network_id):
+            if row.id == network_id:
+                names[row.id] = row.name or ''
+    return names
 
 
 def read_server_interfaces(connection, server_id, port_id=None):
@@ -471,7 +502,15 @@ def to_server(row):
     """The :class:`driver.Server` of a row with :data:`_SERVER_COLUMNS`."""
     return driver.Server(id=row.server_id, project_id=row.server_project_id,
                          vm_state=row.vm_state, task_state=row.task_state,
-                         locked=bool(row.locked), name=row.name or '')
+                         locked=bool(row.locked), name=row.name or '',
+                         created_at=_datetime(row.created_at))
+
+
+def _datetime(value):
+    # The DBAPI of SQLite answers DATETIME columns as text.
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value)
+    return value
 
 
 def to_attachment(port, attachment):

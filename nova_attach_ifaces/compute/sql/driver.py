@@ -300,6 +300,16 @@ class SQLDriver(driver.ComputeDriver):
         return server
 
     @_unavailable_on_db_errors
+    def list_servers(self, context, project_id=None):
+        with self.db.read_connection() as connection:
+            return api.read_servers(connection, project_id)
+
+    @_unavailable_on_db_errors
+    def network_names(self, context, network_ids):
+        with self.db.read_connection() as connection:
+            return api.read_network_names(connection, network_ids)
+
+    @_unavailable_on_db_errors
     def list_interfaces(self, context, server):
         return self._server_interfaces(server.id)[1]
 

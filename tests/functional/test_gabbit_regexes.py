@@ -55,6 +55,22 @@ VARY_CHECK = {
 # (file, test name, response key, header or JSON path) -> what the regex
 # must accept and refuse; "earlier" names the EARLIER value it refers to.
 CHECKS = {
+    ('servers.yaml', 'a broken regex is a 400', 'response_json_paths',
+     '$.badRequest.message'): {
+        'accept': ["Invalid regular expression in the name filter '(': "
+                   "missing ), unterminated subpattern at position 0"],
+        'refuse': ['marker [(] not found', 'Invalid input for field'],
+    },
+    ('servers.yaml', 'first page of two', 'response_json_paths',
+     '$.servers_links[0].href'): {
+        'accept': ['http://h/v2.1/servers?limit=2&marker=' + UUID],
+        'refuse': ['http://h/v2.1/servers?limit=2'],
+    },
+    ('servers.yaml', 'the name filter is a regex', 'response_json_paths',
+     '$.servers[*].status'): {
+        'accept': ['ACTIVE', 'SHUTOFF'],
+        'refuse': ['BUILD', 'REBOOT'],
+    },
     ('attach.yaml', 'attach by network', 'response_json_paths',
      '$.interfaceAttachment.port_id'): {
         'accept': [UUID],

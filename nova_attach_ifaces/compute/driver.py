@@ -201,6 +201,15 @@ class ComputeDriver(metaclass=abc.ABCMeta):
         except (exception.PortNotFound, exception.InterfaceNotAttached):
             return server, None
 
+    def server_host(self, server):
+        """The name of the hypervisor host ``server`` is on.
+
+        Notifications name it (payload ``host``, publisher id). The default
+        is this service's ``[DEFAULT] host``; a driver whose servers live
+        on several hosts (``agents``) answers for each server.
+        """
+        return self.conf.host
+
     @abc.abstractmethod
     def get_interface(self, context, server, port_id):
         """Return the :class:`Attachment` of ``port_id`` on ``server``.

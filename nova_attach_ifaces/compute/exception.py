@@ -132,6 +132,12 @@ class InstanceIsLocked(Conflict):
     msg_fmt = 'Instance %(instance_uuid)s is locked'
 
 
+class ServerHostAmbiguous(Conflict):
+    msg_fmt = ('Instance %(server_id)s is reported by more than one host '
+               '(%(hosts)s); it cannot be changed until only one host has '
+               'it.')
+
+
 class InstanceInvalidState(Conflict):
     msg_fmt = ("Cannot '%(action)s' instance %(instance_uuid)s while it is in "
                "%(attr)s %(state)s")
@@ -153,3 +159,8 @@ class ComputeUnavailable(ComputeError):
     code = 503
     msg_fmt = ('The compute backend is temporarily unavailable. Please retry '
                'the request later.')
+
+
+class ComputeHostUnavailable(ComputeUnavailable):
+    msg_fmt = ('The compute agent of host %(host)s is unavailable '
+               '(%(reason)s). Please retry the request later.')

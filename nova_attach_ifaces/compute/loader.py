@@ -14,6 +14,8 @@
 from oslo_log import log as logging
 from stevedore import driver as stevedore_driver
 
+from nova_attach_ifaces import notifications
+
 NAMESPACE = 'nova_attach_ifaces.compute_drivers'
 
 LOG = logging.getLogger(__name__)
@@ -30,7 +32,9 @@ def _reraise(manager, entrypoint, error):
 
 
 def load_driver(conf):
-    """Instantiate the configured driver with ``conf``."""
+    """Instantiate the configured driver with ``conf``; with notifications
+    configured, wrapped to send them (:mod:`nova_attach_ifaces.notifications`).
+    """
     name = conf.compute.driver
     try:
         manager = stevedore_driver.DriverManager(
@@ -41,4 +45,4 @@ def load_driver(conf):
             'No compute driver named %r is installed (entry-point group %s); '
             'check [compute] driver.' % (name, NAMESPACE))
     LOG.info('Loaded compute driver %s', name)
-    return manager.driver
+    return notifications.wrap(conf, manager.driver)

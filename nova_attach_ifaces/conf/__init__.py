@@ -22,17 +22,22 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_policy import opts as policy_opts
 
+from nova_attach_ifaces.conf import agent
 from nova_attach_ifaces.conf import api
 from nova_attach_ifaces.conf import compute
 from nova_attach_ifaces.conf import database
+from nova_attach_ifaces.conf import default
 from nova_attach_ifaces.conf import memory
+from nova_attach_ifaces.conf import messaging
 from nova_attach_ifaces.conf import middleware
+from nova_attach_ifaces.conf import notifications
 from nova_attach_ifaces.conf import wsgi
 
 CONF = cfg.ConfigOpts()
 
 #: Modules with ``register_opts(conf)`` and ``list_opts()``, in sample order.
-MODULES = [api, compute, database, memory, wsgi]
+MODULES = [default, agent, api, compute, database, memory, notifications,
+           wsgi]
 
 
 def register_opts(conf):
@@ -42,6 +47,7 @@ def register_opts(conf):
     logging.register_options(conf)
     policy_opts.set_defaults(conf)
     middleware.register_opts(conf)
+    messaging.register_opts(conf)
 
 
 register_opts(CONF)

@@ -26,10 +26,13 @@ own namespaces.
 """
 
 from keystonemiddleware import auth_token
+import oslo_messaging
 from oslo_middleware import cors
 from oslo_middleware.healthcheck import opts as healthcheck_opts
 from oslo_middleware import http_proxy_to_wsgi
 from oslo_middleware import sizelimit
+
+from nova_attach_ifaces.conf import messaging
 
 #: What browsers may send to and read from this API (Nova's lists).
 CORS_DEFAULTS = {
@@ -80,6 +83,8 @@ def set_lib_defaults():
     """``oslo.config.opts.defaults`` hook: our defaults in the sample.
 
     Only the config generator calls this; it changes oslo.middleware's
-    module-level defaults, which the generator reads.
+    module-level defaults, which the generator reads (and oslo.messaging's
+    control_exchange, see :mod:`nova_attach_ifaces.conf.messaging`).
     """
     cors.set_defaults(**CORS_DEFAULTS)
+    oslo_messaging.set_transport_defaults(messaging.CONTROL_EXCHANGE)

@@ -180,3 +180,20 @@ class Attachment(Base):
         _TIMESTAMP, default=_now)
 
     port: orm.Mapped[Port] = orm.relationship(back_populates='attachment')
+
+
+class ServerHost(Base):
+    """Which hypervisor host reports which server (the ``agents`` driver).
+
+    Written by the per-host agents, read by the API workers. One row per
+    (server, host): a server that two hosts report has two rows, and the
+    API refuses to guess between them.
+    """
+
+    __tablename__ = 'server_hosts'
+
+    server_id: orm.Mapped[str] = orm.mapped_column(_ID, primary_key=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                              primary_key=True, index=True)
+    reported_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        _TIMESTAMP, default=_now)

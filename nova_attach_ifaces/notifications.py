@@ -69,15 +69,18 @@ def tap_name(port_id):
     return ('tap' + port_id)[:14]
 
 
-def ip_payloads(attachments):
-    """Nova's ``IpPayload`` list: one per address of each attachment."""
+def ip_payloads(attachments, network_names=None):
+    """Nova's ``IpPayload`` list: one per address of each attachment.
+
+    :param network_names: ``{network id: name}``; the label of a network
+        missing from it is its id.
+    """
+    names = network_names or {}
     payloads = []
     for att in attachments:
         for fixed_ip in att.fixed_ips:
             payloads.append(_nova_object('IpPayload', '1.0', {
-                # Nova's label is the network's name; the drivers report
-                # the network's id only.
-                'label': att.net_id,
+                'label': names.get(att.net_id, att.net_id),
                 'mac': att.mac_addr,
                 'meta': {},
                 'port_uuid': att.port_id,
@@ -108,7 +111,8 @@ def exception_payload(error, tb):
     })
 
 
-def instance_action_payload(context, server, host, attachments, fault=None):
+def instance_action_payload(context, server, host, attachments, fault=None,
+                            network_names=None):
     """Nova's ``InstanceActionPayload`` of ``server`` on ``host``."""
     return _nova_object('InstanceActionPayload', PAYLOAD_VERSION, {
         'uuid': server.id,
@@ -137,7 +141,7 @@ def instance_action_payload(context, server, host, attachments, fault=None):
         'power_state': _POWER_STATES.get(server.vm_state),
         'task_state': server.task_state,
         'progress': None,
-        'ip_addresses': ip_payloads(attachments),
+        'ip_addresses': ip_payloads(attachments, network_names),
         'block_devices': [],
         'metadata': {},
         'locked': server.locked,
@@ -163,7 +167,9 @@ def _hypervisor_failure(error):
 class NotifyingDriver(driver.ComputeDriver):
     """Any compute driver, with the notifications of the module docstring.
 
-    Reads go straight to the wrapped driver; attach and detach read the
+    Every method of the contract is passed on (the base class's defaults
+    must not shadow the wrapped driver's overrides); reads go straight to
+    the wrapped driver; attach and detach read the
     server's interfaces before and after for the payloads (two reads more
     per change, only when notifications are on).
     """
@@ -183,6 +189,12 @@ class NotifyingDriver(driver.ComputeDriver):
     def get_server(self, context, server_id):
         return self.wrapped.get_server(context, server_id)
 
+    def list_servers(self, context, project_id=None):
+        return self.wrapped.list_servers(context, project_id)
+
+    def network_names(self, context, network_ids):
+        return self.wrapped.network_names(context, network_ids)
+
     def list_interfaces(self, context, server):
         return self.wrapped.list_interfaces(context, server)
 
@@ -198,8 +210,13 @@ class NotifyingDriver(driver.ComputeDriver):
 
     def _emit(self, context, server, event_type, attachments, fault=None):
         host = self.wrapped.server_host(server)
+        try:
+            names = self.wrapped.network_names(
+                context, sorted({att.net_id for att in attachments}))
+        except exception.ComputeError:
+            names = {}
         payload = instance_action_payload(context, server, host,
-                                          attachments, fault)
+                                          attachments, fault, names)
         notifier = self.notifier.prepare(
             publisher_id='%s:%s' % (PUBLISHER, host))
         # A broken notification bus must not fail the change it reports.

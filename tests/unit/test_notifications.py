@@ -128,7 +128,7 @@ class TestInterfaceNotifications(base.BaseTestCase):
         new = data['ip_addresses'][-1]
         self.assertEqual('IpPayload', new['nova_object.name'])
         self.assertEqual({
-            'label': conformance.NET_A,
+            'label': 'private-a',
             'mac': att.mac_addr,
             'meta': {},
             'port_uuid': conformance.PORT_A_FREE,

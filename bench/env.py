@@ -257,8 +257,8 @@ def set_access_log(enabled):
         std_logging.INFO if enabled else std_logging.WARNING)
 
 
-def headers(version):
-    return {'X-Auth-Token': TOKEN,
+def headers(version, token=TOKEN):
+    return {'X-Auth-Token': token,
             'OpenStack-API-Version': 'compute %s' % version,
             'Accept': 'application/json'}
 
@@ -271,9 +271,9 @@ def show_path(port_id, server=SERVER):
     return '/v2.1/servers/%s/os-interface/%s' % (server, port_id)
 
 
-def request(app, method, path, version, body=None):
+def request(app, method, path, version, body=None, token=TOKEN):
     """``webob.Request.blank(...).get_response(app)``."""
-    kwargs = {'method': method, 'headers': headers(version)}
+    kwargs = {'method': method, 'headers': headers(version, token)}
     if body is not None:
         kwargs['body'] = json.dumps(body).encode()
         kwargs['content_type'] = 'application/json'

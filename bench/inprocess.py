@@ -109,6 +109,78 @@ def per_request(quick=False):
     return results
 
 
+KEYSTONE_TOKEN = 'bench-keystone-token'
+
+
+def keystone(quick=False):
+    """List through the keystone pipeline beside noauth2 (no target).
+
+    keystonemiddleware's own ``AuthTokenFixture`` answers for Keystone:
+    the token is valid and its data handed over as a cached token's would
+    be, so the row is the middleware's cost per request with no Keystone
+    round trip. Both apps and the bare one are timed in interleaved
+    rounds, access log written.
+    """
+    from keystoneauth1 import fixture as ksa_fixture
+    from keystonemiddleware import fixture as ksm_fixture
+
+    from nova_attach_ifaces.compute import loader
+    from nova_attach_ifaces.compute import memory
+    from nova_attach_ifaces import conf
+    from nova_attach_ifaces import wsgi
+
+    rounds = 5 if quick else 25
+    min_round = 0.03 if quick else 0.05
+    version = VERSIONS[-1]
+    inv = env.make_inventory(ports=10, attached=2)
+    auth = ksm_fixture.AuthTokenFixture()
+    auth.setUp()
+    try:
+        token = ksa_fixture.V3Token(user_id='bench', user_name='bench',
+                                    project_id=env.PROJECT,
+                                    project_name='bench')
+        for role in ('member', 'reader'):
+            token.add_role(name=role)
+        auth.add_token(token, token_id=KEYSTONE_TOKEN)
+        with env.service('memory', inv) as noauth_app:
+            conf.CONF.set_override('auth_strategy', 'keystone', group='api')
+            conf.CONF.set_override('www_authenticate_uri',
+                                   'http://keystone.invalid/v3',
+                                   group='keystone_authtoken')
+            # The same inventory object, as env.Service loads it.
+            original = loader.load_driver
+            loader.load_driver = lambda c: memory.MemoryDriver.from_inventory(
+                c, inv)
+            try:
+                keystone_app = wsgi.load_app(conf.CONF)
+            finally:
+                loader.load_driver = original
+            path = env.list_path()
+            body = _check(env.request(keystone_app, 'GET', path, version,
+                                      token=KEYSTONE_TOKEN))
+            if body != _check(env.request(noauth_app, 'GET', path,
+                                          version)):
+                raise RuntimeError('keystone and noauth2 lists differ')
+            base = baseline.make_app({'list': body})
+            timed = timing.paired({
+                'keystone': lambda: env.request(keystone_app, 'GET', path,
+                                                version,
+                                                token=KEYSTONE_TOKEN),
+                'noauth': _get(noauth_app, path, version),
+                'baseline': _get(base, path, version)},
+                rounds=rounds, min_round=min_round)
+    finally:
+        auth.cleanUp()
+    return [{'auth': 'keystone', 'driver': 'memory', 'version': version,
+             'op': 'list', 'access_log': True,
+             'app_us': timed['keystone']['us'],
+             'noauth_us': timed['noauth']['us'],
+             'baseline_us': timed['baseline']['us'],
+             'ratio': timing.paired_ratio(timed, 'keystone', 'baseline'),
+             'noauth_ratio': timing.paired_ratio(timed, 'noauth',
+                                                 'baseline')}]
+
+
 class _StatementCounter:
     """Count the statements SQLite itself runs, on every pooled connection.
 

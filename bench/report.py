@@ -15,7 +15,25 @@ import json
 import os
 
 TARGETS = {'memory': 2.0, 'sql': 4.0}
-UWSGI_TARGET = 0.60
+UWSGI_TARGETS = {'memory': 0.60, 'sql': 0.50}
+# Writes: 16 clients at least 3x the 1-client rate; no fall from 4 to 64
+# clients (within this much of the 4-client rate, the noise of a shared
+# machine).
+WRITES_SCALE = 3.0
+WRITES_NO_FALL = 0.90
+
+# What bounds a target that is not met, as the profiles in notes.md show.
+BOUNDS = {
+    'inprocess': 'the access log line (oslo.log record, formatter, file '
+                 'write: ~40 us) and the eleven filters of Nova\'s '
+                 'pipeline; notes.md has the profile',
+    'inprocess-sql': 'as on memory, plus one read through the pool and '
+                     'SQLite (~100 us); notes.md has the profile',
+    'uwsgi': 'the same per-request cost as in process, under a server '
+             'whose own cost per request is small',
+    'writes': 'database round trips (about 20 statements and 2 commits '
+              'per cycle) on a shared 2-CPU machine; notes.md',
+}
 PORTS_TARGET = 1.2
 # Beyond allocator noise: a leak of 1 KiB per request would show as ~100
 # MiB after 100,000 requests.
@@ -105,6 +123,8 @@ def _plots(results, ports, attachments, concurrency):
 
 def _inprocess_section(inproc, lines, targets):
     """In-process cost per request, both access-log modes."""
+    keystone = [r for r in inproc or () if r.get('auth') == 'keystone']
+    inproc = [r for r in inproc or () if r.get('auth') != 'keystone']
     if inproc:
         lines += ['## In-process cost per request', '',
                   'Median us per call through the assembled app (noauth2), '
@@ -123,7 +143,9 @@ def _inprocess_section(inproc, lines, targets):
                 r['driver'], r['version'], r['op'], _log_mode(r),
                 r['app_us'], r['baseline_us'], r['ratio']))
         lines.append('')
-        for access_log in (False, True):
+        # The targets are for the default configuration, the access log
+        # written; the "off" rows are there to show what the line costs.
+        for access_log in (True,):
             for driver, limit in TARGETS.items():
                 worst = max((r for r in inproc if r['driver'] == driver and
                              r['op'] in ('list', 'show') and
@@ -137,7 +159,28 @@ def _inprocess_section(inproc, lines, targets):
                         'worst %.2fx (%s %s)' % (worst['ratio'],
                                                  worst['op'],
                                                  worst['version']),
-                        worst['ratio'] <= limit))
+                        worst['ratio'] <= limit,
+                        BOUNDS['inprocess' if driver == 'memory'
+                               else 'inprocess-sql']))
+        if keystone:
+            lines += ['Through the keystone pipeline (keystonemiddleware '
+                      'with a validated token, as its fixture hands it '
+                      'over; no target), beside noauth2, access log '
+                      'written:', '',
+                      '| pipeline | driver | version | operation | us '
+                      '| baseline us | ratio |',
+                      '|---|---|---|---|---:|---:|---:|']
+            for r in keystone:
+                lines.append('| keystone | %s | %s | %s | %.0f | %.0f | '
+                             '%.2fx |' % (r['driver'], r['version'],
+                                          r['op'], r['app_us'],
+                                          r['baseline_us'], r['ratio']))
+                lines.append('| noauth2 | %s | %s | %s | %.0f | %.0f | '
+                             '%.2fx |' % (r['driver'], r['version'],
+                                          r['op'], r['noauth_us'],
+                                          r['baseline_us'],
+                                          r['noauth_ratio']))
+            lines.append('')
 
 
 def _http_section(http, lines, targets):
@@ -160,13 +203,16 @@ def _http_section(http, lines, targets):
                             if 'rps_vs_baseline' in r else ''))
         lines.append('')
         uw = [r for r in http['runs'] if r['server'] == 'uwsgi' and
-              r['op'] == 'list' and 'rps_vs_baseline' in r]
+              r['op'] == 'list' and 'rps_vs_baseline' in r and
+              r.get('access_log', True)]
         for r in uw:
+            limit = UWSGI_TARGETS[r['driver']]
             targets.append((
-                'HTTP list under uwsgi (%s, access log %s) >= 60%% of '
-                'baseline req/s' % (r['driver'], _log_mode(r)),
+                'HTTP list under uwsgi, 2 workers (%s, access log %s) >= '
+                '%.0f%% of baseline req/s' % (r['driver'], _log_mode(r),
+                                              100 * limit),
                 '%.0f%%' % (100 * r['rps_vs_baseline']),
-                r['rps_vs_baseline'] >= UWSGI_TARGET))
+                r['rps_vs_baseline'] >= limit, BOUNDS['uwsgi']))
     elif http:
         lines += ['## HTTP throughput', '', 'Skipped: %s' % http['skipped'],
                   '']
@@ -241,6 +287,62 @@ def _concurrency_section(concurrency, lines, targets):
         lines.append('')
 
 
+def _writes_section(writes, lines, targets):
+    """Attach + detach over HTTP under gunicorn, one network, and replay."""
+    if not writes:
+        return
+    lines += ['## Writes: attach + detach on one network (gunicorn, %d '
+              'workers)' % writes.get('workers', 4), '',
+              'Every client (a thread with its own HTTP connection and its '
+              'own server) attaches by network, all on the same network, '
+              'and detaches, for %ss per row; access log written. The '
+              'replay is pgbench running the SQL of one cycle as the '
+              'driver sent it, with the same number of clients.'
+              % writes.get('duration_s'), '',
+              '| database | clients | cycles/s | x 1 client | p50 ms '
+              '| statuses | replay cycles/s | share of replay |',
+              '|---|---:|---:|---:|---:|---|---:|---:|']
+    for db in ('postgresql', 'mysql'):
+        result = writes.get(db)
+        if not result:
+            continue
+        api = result['api']
+        replay = {r['clients']: r for r in result.get('replay') or []}
+        one = api[0]['cycles_per_s'] if api else None
+        for r in api:
+            rep = replay.get(r['clients'], {}).get('cycles_per_s')
+            lines.append('| %s | %d | %.1f | %.2fx | %s | %s | %s | %s |' % (
+                db, r['clients'], r['cycles_per_s'],
+                r['cycles_per_s'] / one if one else 0,
+                '%.0f' % r['p50_ms'] if r['p50_ms'] else '-',
+                ' '.join('%s: %d' % kv for kv in r['statuses'].items()),
+                '%.1f' % rep if rep else '-',
+                '%.0f%%' % (100 * r['cycles_per_s'] / rep) if rep else '-'))
+        rates = {r['clients']: r['cycles_per_s'] for r in api}
+        if 1 in rates and 16 in rates:
+            targets.append((
+                'writes on %s: 16 clients >= 3x the 1-client rate' % db,
+                '%.2fx' % (rates[16] / rates[1]),
+                rates[16] >= WRITES_SCALE * rates[1], BOUNDS['writes']))
+        if 4 in rates and 64 in rates:
+            targets.append((
+                'writes on %s: no fall from 4 to 64 clients (>= %.0f%% of '
+                'the 4-client rate)' % (db, 100 * WRITES_NO_FALL),
+                '%.0f%%' % (100 * rates[64] / rates[4]),
+                rates[64] >= WRITES_NO_FALL * rates[4], BOUNDS['writes']))
+        errors = sum(v for r in api for k, v in r['statuses'].items()
+                     if k.startswith('5'))
+        targets.append(('writes on %s: no 5xx' % db, '%d' % errors,
+                        errors == 0, '-'))
+    lines.append('')
+    for db, why in (writes.get('skipped') or {}).items():
+        lines += ['Skipped %s: %s' % (db, why), '']
+    script = (writes.get('postgresql') or {}).get('replay_script')
+    if script:
+        lines += ['The replayed cycle (PostgreSQL; `:client_id` is '
+                  'pgbench\'s):', '', '```sql', script.rstrip(), '```', '']
+
+
 def _rss_section(rss, lines, targets):
     """Resident memory of one worker."""
     if rss:
@@ -267,6 +369,7 @@ def write(results, meta):
     concurrency = _load(results, 'concurrency')
     http = _load(results, 'http')
     rss = _load(results, 'rss')
+    writes = _load(results, 'writes')
     lines = ['# Benchmark summary', '',
              'Machine: %(nproc)s CPUs, %(cpu)s, Python %(python)s; '
              'commit %(commit)s, %(date)s%(quick)s.' % dict(
@@ -278,11 +381,14 @@ def write(results, meta):
     _ports_section(ports, lines, targets)
     _attachments_section(attachments, lines, targets)
     _concurrency_section(concurrency, lines, targets)
+    _writes_section(writes, lines, targets)
     _rss_section(rss, lines, targets)
     _plots(results, ports, attachments, concurrency)
-    head = ['## Targets', '', '| target | measured | |', '|---|---|---|']
-    head += ['| %s | %s | %s |' % (name, value, _verdict(ok))
-             for name, value, ok in targets]
+    head = ['## Targets', '', '| target | measured | | bounded by |',
+            '|---|---|---|---|']
+    head += ['| %s | %s | %s | %s |' % (t[0], t[1], _verdict(t[2]),
+                                        '-' if t[2] else t[3])
+             for t in ((t + ('-',))[:4] for t in targets)]
     head.append('')
     lines[4:4] = head
     notes = os.path.join(results, 'notes.md')

@@ -36,7 +36,7 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 RESULTS = os.path.join(REPO, 'bench', 'results')
-SECTIONS = ('inprocess', 'scaling', 'concurrency', 'http', 'rss')
+SECTIONS = ('inprocess', 'scaling', 'concurrency', 'http', 'writes', 'rss')
 
 
 def _missing_python_modules():
@@ -116,6 +116,7 @@ def main(argv=None):
     from bench import httpload
     from bench import inprocess
     from bench import report
+    from bench import writes
 
     os.makedirs(args.results, exist_ok=True)
     sections = [s for s in args.only.split(',') if s]
@@ -135,7 +136,8 @@ def main(argv=None):
 
     if 'inprocess' in sections:
         print('in-process cost per request ...', flush=True)
-        save('inprocess', inprocess.per_request(args.quick))
+        save('inprocess', inprocess.per_request(args.quick) +
+             inprocess.keystone(args.quick))
     if 'scaling' in sections:
         print('scaling: inventory size ...', flush=True)
         save('scaling_ports', inprocess.scaling_ports(args.quick))
@@ -151,6 +153,10 @@ def main(argv=None):
         if result.get('skipped'):
             print('  SKIPPED: %s' % result['skipped'], flush=True)
         save('http', result)
+    if 'writes' in sections:
+        print('writes: attach + detach on one network, gunicorn ...',
+              flush=True)
+        save('writes', writes.run(args.quick))
     if 'rss' in sections:
         print('RSS ...', flush=True)
         save('rss', _rss(args.quick))

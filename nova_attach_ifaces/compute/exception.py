@@ -138,6 +138,24 @@ class ServerHostAmbiguous(Conflict):
                'it.')
 
 
+class NoFreePciSlot(Conflict):
+    msg_fmt = ('Instance %(instance_uuid)s has no free PCI slot for another '
+               'network interface; detach one first, or give the server '
+               'more hot-plug slots (on q35, spare pcie-root-port '
+               'controllers).')
+
+
+class DeviceDetachFailed(Conflict):
+    # NOTE: 409, not Nova's 500: nothing is broken on our side and nothing
+    # changed; the guest has not released the device yet (no guest OS, a
+    # guest still booting, or one that ignores hot-unplug). The interface
+    # stays attached and listed, and the same DELETE may succeed later.
+    msg_fmt = ('The guest of instance %(instance_uuid)s did not release the '
+               'network interface of port %(port_id)s after %(attempts)d '
+               'attempt(s) of %(timeout)s seconds; it is still attached. '
+               'Retry once the guest can release it.')
+
+
 class InstanceInvalidState(Conflict):
     msg_fmt = ("Cannot '%(action)s' instance %(instance_uuid)s while it is in "
                "%(attr)s %(state)s")

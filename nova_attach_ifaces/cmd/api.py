@@ -30,6 +30,7 @@ import sys
 from cheroot import wsgi as cheroot_wsgi
 from oslo_config import cfg
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 import yaml
 
 from nova_attach_ifaces import conf
@@ -44,12 +45,18 @@ CLI_OPTS = [
     cfg.PortOpt('port', default=8774, help='TCP port to listen on.'),
     cfg.IntOpt('threads', default=16, min=1,
                help='Worker threads of the embedded server.'),
+    cfg.StrOpt('app', default='main',
+               help='The paste application to serve: "main" (the compute '
+                    'API, with the Neutron view at /networking) or '
+                    '"networking" (the Neutron view alone, at the root).'),
     cfg.BoolOpt('demo', default=False,
                 help='Demo mode: sql driver on SQLite in ./state, dev '
                      'noauth2 authentication, sample inventory when empty.'),
 ]
 
 DEMO_INVENTORY = os.path.join(wsgi.SHIPPED_ETC, 'inventory.yaml.sample')
+#: The cloud name of the clouds.yaml the demo writes (and the sample).
+DEMO_CLOUD = 'nova-attach-ifaces-demo'
 
 
 def _configure_demo():
@@ -59,32 +66,112 @@ def _configure_demo():
         conf.CONF.set_override('inventory_file', DEMO_INVENTORY, group='sql')
 
 
-def _demo_banner(url):
-    """Copy-paste examples naming the first server of the demo inventory."""
-    with open(conf.CONF.sql.inventory_file or DEMO_INVENTORY) as f:
-        inventory = yaml.safe_load(f) or {}
-    servers = inventory.get('servers') or [{}]
-    server_id = servers[0].get('id', '<server-id>')
-    project_id = servers[0].get('project_id', '<project-id>')
-    token = 'demo:%s' % project_id
+def demo_clouds(url, token):
+    """A clouds.yaml for the openstack CLI and openstacksdk, no Keystone.
+
+    ``admin_token`` sends ``token`` as X-Auth-Token (the dev pipeline reads
+    the caller from it); the endpoints are given, since there is no
+    catalog; compute at 2.70, the os-interface version with tags.
+    """
+    return {'clouds': {DEMO_CLOUD: {
+        'auth_type': 'admin_token',
+        'auth': {'endpoint': url + '/v2.1', 'token': token},
+        'compute_endpoint_override': url + '/v2.1',
+        'network_endpoint_override': url + '/networking',
+        'compute_api_version': '2.70',
+    }}}
+
+
+class DemoInventory(object):
+    """What the banner names: a server, a free port and networks."""
+
+    def __init__(self, path):
+        with open(path) as f:
+            inventory = yaml.safe_load(f) or {}
+        servers = inventory.get('servers') or [{}]
+        self.server = servers[0]
+        self.project_id = self.server.get('project_id', '<project-id>')
+        attached = {port_id for server in servers
+                    for port_id in server.get('ports') or ()}
+        free = [port for port in inventory.get('ports') or ()
+                if port.get('project_id') == self.project_id and
+                port.get('id') not in attached]
+        self.free_port = free[0] if free else {}
+        networks = {net.get('id'): net
+                    for net in inventory.get('networks') or ()}
+        self.free_port_network = networks.get(
+            self.free_port.get('network_id'), {})
+        own = [net for net in networks.values()
+               if net.get('project_id') == self.project_id]
+        self.network = own[0] if own else {}
+
+
+def _demo_banner(url, clouds_file):
+    """Copy-paste examples naming the demo inventory's server and port."""
+    demo = DemoInventory(conf.CONF.sql.inventory_file or DEMO_INVENTORY)
+    server_id = demo.server.get('id', '<server-id>')
+    server_name = demo.server.get('name') or server_id
+    port_id = demo.free_port.get('id', '<port-id>')
+    token = 'demo:%s' % demo.project_id
+    interfaces = '%s/v2.1/servers/%s/os-interface' % (url, server_id)
+    attach = jsonutils.dumps({'interfaceAttachment': {'port_id': port_id}})
     return '\n'.join([
         '',
-        'nova-attach-ifaces demo: os-interface API at %s/v2.1' % url,
-        '(dev auth: X-Auth-Token "<user>:<project>"; data in %s)'
-        % os.path.abspath(conf.CONF.sql.state_dir),
+        'nova-attach-ifaces demo: compute API (os-interface, servers) at '
+        '%s/v2.1,' % url,
+        'read-only Neutron view of its networks and ports at '
+        '%s/networking' % url,
+        'Dev auth: X-Auth-Token "<user>:<project>"; the user "admin" acts '
+        'as admin.',
+        'Data in %s' % os.path.abspath(conf.CONF.sql.state_dir),
+        '',
+        'Demo project %s: server %s (%s), free port %s on network %s,'
+        % (demo.project_id, server_name, server_id, port_id,
+           demo.free_port_network.get('name', '?')),
+        'own network %s (%s).' % (demo.network.get('name', '?'),
+                                  demo.network.get('id', '?')),
         '',
         '  curl -s -H "X-Auth-Token: %s" \\' % token,
-        '    %s/v2.1/servers/%s/os-interface' % (url, server_id),
+        '    %s' % interfaces,
+        "  curl -s -H \"X-Auth-Token: %s\" -H 'Content-Type: "
+        "application/json' \\" % token,
+        "    -d '%s' \\" % attach,
+        '    %s' % interfaces,
+        '  curl -s -X DELETE -H "X-Auth-Token: %s" \\' % token,
+        '    %s/%s' % (interfaces, port_id),
+        '  # as admin: -H "X-Auth-Token: admin:%s"' % demo.project_id,
         '',
-        '  # with openstacksdk installed (pip install openstacksdk):',
-        '  python3 -c "import openstack; c = openstack.connect(',
-        "    auth_type='admin_token', auth={'endpoint': '%s/v2.1'," % url,
-        "    'token': '%s'}).compute;" % token,
-        "    print(list(c.server_interfaces('%s')))\"" % server_id,
+        '  # the openstack CLI (pip install python-openstackclient):',
+        '  export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s'
+        % (clouds_file, DEMO_CLOUD),
+        '  openstack server add port %s %s' % (server_name, port_id),
+        '  openstack port list --server %s' % server_name,
+        '  openstack server remove port %s %s' % (server_name, port_id),
+        '',
+        '  # openstacksdk (pip install openstacksdk), same clouds.yaml:',
+        '  python3 -c "%s"' % sdk_example(server_id),
         '',
         'Ctrl-C stops the server.',
         '',
     ])
+
+
+def sdk_example(server_id):
+    """One line of Python (pasted into a shell, so no indentation)."""
+    return ("import openstack; c = openstack.connect(cloud='%s').compute; "
+            "print([i.port_id for i in c.server_interfaces('%s')])"
+            % (DEMO_CLOUD, server_id))
+
+
+def _write_demo_clouds(url):
+    demo = DemoInventory(conf.CONF.sql.inventory_file or DEMO_INVENTORY)
+    path = os.path.abspath(os.path.join(conf.CONF.sql.state_dir,
+                                        'clouds.yaml'))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        yaml.safe_dump(demo_clouds(url, 'demo:%s' % demo.project_id), f,
+                       default_flow_style=False)
+    return path
 
 
 def main(argv=None):
@@ -93,18 +180,27 @@ def main(argv=None):
     if conf.CONF.demo:
         _configure_demo()
     log.setup(conf.CONF, wsgi.PROJECT)
-    app = wsgi.load_app(conf.CONF)
+    app = wsgi.load_app(conf.CONF, name=conf.CONF.app)
 
     server = cheroot_wsgi.Server(
         (conf.CONF.host, conf.CONF.port), app,
         numthreads=conf.CONF.threads, server_name='nova-attach-ifaces')
-    server.prepare()
+    try:
+        server.prepare()
+    except OSError as e:
+        # A port in use is an everyday mistake: say what to do, in one
+        # line, without a traceback.
+        print('nova-attach-ifaces-api: cannot listen on %s:%d (%s); choose '
+              'another port with --port N (make demo ARGS="--port N")'
+              % (conf.CONF.host, conf.CONF.port, e.strerror or e),
+              file=sys.stderr, flush=True)
+        return 1
     host, port = server.bind_addr[:2]
     url = 'http://%s:%d' % (host if ':' not in host else '[%s]' % host,
                             port)
-    LOG.info('Serving the os-interface API on %s/v2.1', url)
+    LOG.info('Serving the %s application on %s', conf.CONF.app, url)
     if conf.CONF.demo:
-        print(_demo_banner(url), flush=True)
+        print(_demo_banner(url, _write_demo_clouds(url)), flush=True)
 
     def stop(signum, frame):
         # Leave serve() through an exception (cheroot lets SystemExit out

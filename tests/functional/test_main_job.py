@@ -21,6 +21,8 @@ restart.
 import json
 import os
 import signal
+import socket
+import subprocess
 import sys
 import urllib.request
 
@@ -29,7 +31,10 @@ from oslotest import base
 import yaml
 
 from nova_attach_ifaces.cmd import api as api_cmd
+from nova_attach_ifaces import wsgi
 from tests.functional import test_wsgi_servers
+from tests.services import venvs
+from tests.unit import sql_backends
 
 # The demo inventory's first project and server, and its free port.
 DEMO = yaml.safe_load(open(api_cmd.DEMO_INVENTORY))
@@ -39,6 +44,9 @@ FREE_PORT = [p for p in DEMO['ports']
              not any(p['id'] in s.get('ports', []) for s in DEMO['servers'])
              ][0]
 TOKEN = 'demo:%s' % SERVER['project_id']
+
+# The openstack CLI's virtualenv, found before the test base moves HOME.
+OSC_VENV = venvs.ready('openstackclient')
 
 
 class TestDemo(base.BaseTestCase):
@@ -53,9 +61,8 @@ class TestDemo(base.BaseTestCase):
                      'OS_NOVA_ATTACH_IFACES_CONFIG_DIR'):
             self.environ.pop(name, None)
 
-    def start(self):
-        port = test_wsgi_servers.free_port()
-        url = 'http://127.0.0.1:%d' % port
+    @staticmethod
+    def argv(port):
         argv = [os.path.join(test_wsgi_servers.BIN_DIR,
                              'nova-attach-ifaces-api'),
                 '--demo', '--port', str(port)]
@@ -63,6 +70,12 @@ class TestDemo(base.BaseTestCase):
             argv[:1] = [sys.executable, '-c',
                         'import sys; from nova_attach_ifaces.cmd import api;'
                         ' sys.exit(api.main())']
+        return argv
+
+    def start(self):
+        port = test_wsgi_servers.free_port()
+        url = 'http://127.0.0.1:%d' % port
+        argv = self.argv(port)
         server = test_wsgi_servers.ServerProcess(
             argv, self.environ, os.path.join(self.workdir, 'server.log'),
             url, cwd=self.workdir)
@@ -90,7 +103,8 @@ class TestDemo(base.BaseTestCase):
     def test_demo_serves_persists_and_stops_cleanly(self):
         server = self.start()
         banner = server.output()
-        self.assertIn('os-interface API at %s/v2.1' % server.url, banner)
+        self.assertIn('compute API (os-interface, servers) at %s/v2.1,'
+                      % server.url, banner)
         self.assertIn('curl -s -H "X-Auth-Token: %s"' % TOKEN, banner)
         self.assertIn(self.interfaces_path(), banner)
         self.assertTrue(os.path.exists(os.path.join(
@@ -113,3 +127,68 @@ class TestDemo(base.BaseTestCase):
         restarted = self.start()
         self.assertEqual(SERVER['ports'] + [FREE_PORT['id']],
                          self.port_ids(restarted))
+
+    def test_banner_examples(self):
+        server = self.start()
+        banner = server.output()
+        # The attach with its Content-Type, the detach, acting as admin.
+        self.assertIn("-H 'Content-Type: application/json'", banner)
+        self.assertIn('"port_id": "%s"' % FREE_PORT['id'], banner)
+        self.assertIn('curl -s -X DELETE', banner)
+        self.assertIn('X-Auth-Token: admin:%s' % SERVER['project_id'],
+                      banner)
+        # The openstacksdk example is one line of valid Python.
+        example = api_cmd.sdk_example(SERVER['id'])
+        self.assertIn('python3 -c "%s"' % example, banner)
+        compile(example, '<banner>', 'exec')
+
+    def test_demo_clouds_yaml_matches_the_shipped_sample(self):
+        with open(os.path.join(wsgi.SHIPPED_ETC, 'clouds.yaml.sample')) as f:
+            sample = yaml.safe_load(f)
+        self.assertEqual(
+            api_cmd.demo_clouds('http://127.0.0.1:8774', TOKEN), sample)
+
+    def test_openstack_cli_from_the_banner(self):
+        if OSC_VENV is None:
+            message = venvs.missing_message('openstackclient')
+            if sql_backends.in_ci():
+                self.fail(message)
+            self.skipTest(message)
+        server = self.start()
+        banner = server.output()
+        clouds_file = os.path.join(self.workdir, 'state', 'clouds.yaml')
+        self.assertIn('export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s'
+                      % (clouds_file, api_cmd.DEMO_CLOUD), banner)
+        environ = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
+                   'HOME': self.workdir,
+                   'OS_CLIENT_CONFIG_FILE': clouds_file,
+                   'OS_CLOUD': api_cmd.DEMO_CLOUD}
+        commands = [line.strip().split()[1:] for line in banner.splitlines()
+                    if line.strip().startswith('openstack ')]
+        self.assertEqual(3, len(commands), banner)
+        for command in commands:
+            result = subprocess.run(
+                [os.path.join(OSC_VENV, 'bin', 'openstack')] + command,
+                env=environ, cwd=self.workdir, capture_output=True,
+                text=True, timeout=120)
+            self.assertEqual(
+                0, result.returncode,
+                '%s\n%s%s' % (command, result.stdout, result.stderr))
+            if command[:2] == ['port', 'list']:
+                self.assertIn(FREE_PORT['id'], result.stdout)
+        self.assertEqual(SERVER['ports'], self.port_ids(server))
+
+    def test_busy_port_is_one_line(self):
+        with socket.socket() as busy:
+            busy.bind(('127.0.0.1', 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            result = subprocess.run(
+                self.argv(port), env=self.environ, cwd=self.workdir,
+                capture_output=True, text=True,
+                timeout=test_wsgi_servers.START_TIMEOUT)
+        self.assertEqual(1, result.returncode)
+        self.assertNotIn('Traceback', result.stderr)
+        last = result.stderr.strip().splitlines()[-1]
+        self.assertIn('cannot listen on 127.0.0.1:%d' % port, last)
+        self.assertIn('ARGS="--port N"', last)

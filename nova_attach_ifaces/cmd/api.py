@@ -40,7 +40,8 @@ from nova_attach_ifaces import wsgi
 LOG = logging.getLogger(__name__)
 
 CLI_OPTS = [
-    cfg.HostAddressOpt('host', default='127.0.0.1',
+    # Not "host": that is [DEFAULT] host, the name of this host.
+    cfg.HostAddressOpt('bind_host', default='127.0.0.1',
                        help='Address to listen on.'),
     cfg.PortOpt('port', default=8774, help='TCP port to listen on.'),
     cfg.IntOpt('threads', default=16, min=1,
@@ -183,7 +184,7 @@ def main(argv=None):
     app = wsgi.load_app(conf.CONF, name=conf.CONF.app)
 
     server = cheroot_wsgi.Server(
-        (conf.CONF.host, conf.CONF.port), app,
+        (conf.CONF.bind_host, conf.CONF.port), app,
         numthreads=conf.CONF.threads, server_name='nova-attach-ifaces')
     try:
         server.prepare()
@@ -192,7 +193,7 @@ def main(argv=None):
         # line, without a traceback.
         print('nova-attach-ifaces-api: cannot listen on %s:%d (%s); choose '
               'another port with --port N (make demo ARGS="--port N")'
-              % (conf.CONF.host, conf.CONF.port, e.strerror or e),
+              % (conf.CONF.bind_host, conf.CONF.port, e.strerror or e),
               file=sys.stderr, flush=True)
         return 1
     host, port = server.bind_addr[:2]

@@ -23,8 +23,6 @@ LOG = logging.getLogger(__name__)
 
 #: Where the context filter leaves the caller's context for the API app.
 CONTEXT_KEY = 'nova_attach_ifaces.context'
-#: Where Nova's own pipeline leaves its context (drop-in filter mode).
-UPSTREAM_CONTEXT_KEY = 'nova.context'
 
 # The identity headers keystonemiddleware sets; noauth2 clears any a client
 # sent before setting its own, as keystonemiddleware does.
@@ -46,37 +44,40 @@ def context_from_environ(environ):
         error, answered with a 500 and logged).
     """
     ctx = environ.get(CONTEXT_KEY)
-    if ctx is not None:
-        return ctx
-    upstream = environ.get(UPSTREAM_CONTEXT_KEY)
-    if upstream is not None:
-        ctx = _from_upstream(upstream, environ)
-        environ[CONTEXT_KEY] = ctx
-        return ctx
-    raise RuntimeError('No request context in the WSGI environment: the '
-                       'paste pipeline must run the "context" filter (or '
-                       "Nova's keystonecontext) before the API app.")
+    if ctx is None:
+        raise RuntimeError('No request context in the WSGI environment: the '
+                           'paste pipeline must run the "context" filter '
+                           '(or the os_interface filter) before the API app.')
+    return ctx
 
 
-def _from_upstream(upstream, environ):
-    ctx = context.RequestContext.from_dict(
-        upstream.to_dict(),
-        request_id=environ.get('openstack.request_id', upstream.request_id))
+def context_from_headers(environ):
+    """The context keystonemiddleware's headers describe, or None.
+
+    None when they name no user (no token was checked).
+    """
+    ctx = context.RequestContext.from_environ(environ)
+    if not ctx.user_id:
+        LOG.debug('Neither X-User-Id nor X-User found in request')
+        return None
     ctx.is_admin = policy.check_is_admin(ctx)
     return ctx
+
+
+def unauthorized(environ, start_response):
+    """The 401 of a request no identity came with."""
+    return faults.fault_response(
+        401, 'The request you have made requires authentication.'
+    )(environ, start_response)
 
 
 class KeystoneContext(base.Filter):
     """Build the request context from keystonemiddleware's headers."""
 
     def __call__(self, environ, start_response):
-        ctx = context.RequestContext.from_environ(environ)
-        if not ctx.user_id:
-            LOG.debug('Neither X-User-Id nor X-User found in request')
-            return faults.fault_response(
-                401, 'The request you have made requires authentication.'
-            )(environ, start_response)
-        ctx.is_admin = policy.check_is_admin(ctx)
+        ctx = context_from_headers(environ)
+        if ctx is None:
+            return unauthorized(environ, start_response)
         environ[CONTEXT_KEY] = ctx
         return self.application(environ, start_response)
 

@@ -226,7 +226,11 @@ def _allow_header(error):
 def app_factory(global_config, **local_config):
     """paste.app_factory: the API with the configured compute driver."""
     policy.init(conf.CONF)
-    compute_driver = loader.load_driver(conf.CONF)
+    return build(loader.load_driver(conf.CONF))
+
+
+def build(compute_driver):
+    """The API serving ``compute_driver``'s servers."""
     return APIRouter({
         'interfaces': attach_interfaces.InterfaceAttachmentController(
             compute_driver),

@@ -17,8 +17,9 @@ for a bounded time, many of them racing for the same ports and the same
 fixed IPs (see :mod:`tests.reliability.soak` for what is checked
 afterwards, against the clients' own record):
 
-* PostgreSQL soak: no crash; no 5xx, no lost answer, conflicts counted.
-* Crash durability, on PostgreSQL and on SQLite (WAL): in the middle of
+* Soak on PostgreSQL and on MariaDB: no crash; no 5xx, no lost answer,
+  conflicts counted.
+* Crash durability, on PostgreSQL, MariaDB and SQLite (WAL): in the middle of
   the load one worker is SIGKILLed (gunicorn's master starts another),
   later the whole server is SIGKILLed and started again while the clients
   keep going. Every acknowledged change must have survived, and nothing
@@ -26,8 +27,8 @@ afterwards, against the clients' own record):
 
 Bounded: ``NOVA_ATTACH_IFACES_SOAK_SECONDS`` (default 20) for the soak,
 ``NOVA_ATTACH_IFACES_CRASH_SECONDS`` (default 12) for each crash run.
-PostgreSQL: see :mod:`tests.unit.sql_backends` (skipped with what to
-start, or failed under ``CI=true``, when the server is down).
+PostgreSQL and MariaDB: see :mod:`tests.unit.sql_backends` (skipped with
+what to start, or failed under ``CI=true``, when the server is down).
 """
 
 import os
@@ -96,12 +97,10 @@ class _SoakTest(object):
         return run, figures
 
 
-class TestPostgreSQLSoak(_SoakTest, base.BaseTestCase):
-
-    backend = sql_backends.POSTGRESQL
+class _Soak(_SoakTest):
 
     def test_soak(self):
-        run, _figures = self.run_soak('soak-postgresql', SOAK_SECONDS)
+        run, _figures = self.run_soak('soak-%s' % self.name, SOAK_SECONDS)
         # The checks can fail: lose one acknowledged attachment and leave
         # its port behind, and both are noticed.
         engine = sa.create_engine(self.server.connection,
@@ -121,6 +120,18 @@ class TestPostgreSQLSoak(_SoakTest, base.BaseTestCase):
                       % [port], problems)
         self.assertTrue(any(port in p and 'not on' in p
                             for p in problems), problems)
+
+
+class TestPostgreSQLSoak(_Soak, base.BaseTestCase):
+
+    backend = sql_backends.POSTGRESQL
+    name = 'postgresql'
+
+
+class TestMariaDBSoak(_Soak, base.BaseTestCase):
+
+    backend = sql_backends.MYSQL
+    name = 'mariadb'
 
 
 class _CrashTest(_SoakTest):
@@ -146,6 +157,12 @@ class TestPostgreSQLCrash(_CrashTest, base.BaseTestCase):
 
     backend = sql_backends.POSTGRESQL
     name = 'postgresql'
+
+
+class TestMariaDBCrash(_CrashTest, base.BaseTestCase):
+
+    backend = sql_backends.MYSQL
+    name = 'mariadb'
 
 
 class TestSQLiteCrash(_CrashTest, base.BaseTestCase):

@@ -235,12 +235,13 @@ def _url_with_options(url, options):
 
 
 class _PostgreSQL(_Base):
-    """The sql driver on a PostgreSQL database of its own."""
+    """The sql driver on a PostgreSQL (or ``backend``) database of its own."""
 
+    backend = sql_backends.POSTGRESQL
     connect_options = None
 
     def config(self):
-        self.db_url = sql_backends.POSTGRESQL.create_database(self)
+        self.db_url = self.backend.create_database(self)
         connection = self.db_url
         if self.connect_options:
             connection = _url_with_options(self.db_url, self.connect_options)
@@ -416,3 +417,38 @@ class TestConnectionLost(_PostgreSQL):
         # At most the first request may find the dead connection.
         self.assertIn(statuses[0], (200, 503))
         self.assertEqual([200, 200, 200], statuses[1:])
+
+
+class TestMariaDBConnectionLostAtBegin(_PostgreSQL):
+    """MariaDB: the connection dies as a write transaction begins.
+
+    The driver sets READ COMMITTED on the connection first, a statement
+    SQLAlchemy sends on the DBAPI connection directly; its error must be
+    a 503 like any other lost connection, not the DBAPI's own exception.
+    """
+
+    backend = sql_backends.MYSQL
+
+    def test_connection_lost_before_the_first_statement_is_503(self):
+        before = self.dump()
+        engine = self.driver.inner.db.engine
+        killed = []
+
+        # After oslo.db's own listener has checked the connection is
+        # alive: the server ends it just before the driver's first use.
+        def kill(connection):
+            if killed:
+                return
+            thread = connection.connection.dbapi_connection.thread_id()
+            with self.side.connect() as side:
+                side.execute(sa.text('KILL CONNECTION %d' % thread))
+            killed.append(thread)
+
+        sa.event.listen(engine, 'engine_connect', kill)
+        self.addCleanup(sa.event.remove, engine, 'engine_connect', kill)
+        response = self.attach(net_id=self.ids['NET'])
+        self.assertEqual(1, len(killed))
+        self.assertFault(response, 503, 'serviceUnavailable')
+        self.assertEqual(before, self.dump())
+        # The next request gets a new connection: no restart needed.
+        self.assertEqual(200, self.attach(net_id=self.ids['NET']).status_int)

@@ -203,14 +203,22 @@ class Database:
             # what makes SQLite's BEGIN an IMMEDIATE one, and MariaDB's
             # transaction READ COMMITTED.
             options = {migration.IMMEDIATE: True}
-            if session.get_bind().dialect.name == 'mysql':
+            dialect = session.get_bind().dialect
+            if dialect.name == 'mysql':
                 # As on PostgreSQL, each statement sees what other
                 # transactions committed before it, in particular once a
                 # row lock this transaction waited for is granted; under
                 # REPEATABLE READ it would keep reading an older snapshot
                 # and only lose in the UNIQUE constraints.
                 options['isolation_level'] = 'READ COMMITTED'
-            session.connection(execution_options=options)
+            try:
+                session.connection(execution_options=options)
+            except dialect.loaded_dbapi.Error as e:
+                # The isolation level is set on the DBAPI connection
+                # directly, outside SQLAlchemy's error wrapping: a
+                # connection lost there must read as one (503), not as
+                # the DBAPI's own exception (500).
+                raise _wrapped(e, None, None, dialect, True) from e
             yield session
 
     @contextlib.contextmanager

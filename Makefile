@@ -37,6 +37,16 @@ BENCH_PYTHON ?= python3
 bench:
 	$(BENCH_PYTHON) bench/run.py $(ARGS)
 
+# make genconfig, genpolicy, docs, api-ref, releasenotes, pep8, py3, cover:
+#   the tox environment of that name, tox installed into .venv-tox first
+#   (extra arguments with ARGS, e.g. make py3 ARGS=tests.unit).
+TOX_ENVS = genconfig genpolicy docs api-ref releasenotes pep8 py3 cover
+
+.PHONY: $(TOX_ENVS)
+
+$(TOX_ENVS): .venv-tox/bin/tox
+	.venv-tox/bin/tox -e $@ $(if $(ARGS),-- $(ARGS))
+
 # make reliability - the fuzz, fault injection, security, soak and crash
 #                    checks (tox -e reliability); figures written to
 #                    tests/reliability/RESULTS.md. Needs PostgreSQL on

@@ -193,4 +193,5 @@ class Healthcheck(_PrivateConfig, healthcheck.Healthcheck):
 
     @classmethod
     def app_factory(cls, global_conf, **local_conf):
+        middleware_conf.set_healthcheck_defaults(conf.CONF)
         return cls(None, _paste_options(global_conf, local_conf))

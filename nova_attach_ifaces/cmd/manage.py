@@ -529,11 +529,13 @@ def main(argv=None):
         argv = sys.argv[1:]
     conf = _make_conf(argv)
     # stdout is the command's output (exports are piped into files): logs
-    # go to stderr, and alembic's progress chatter only with --debug.
+    # go to stderr, and alembic's progress chatter (off by default for the
+    # whole service) only with --debug.
     conf.set_default('use_stderr', True)
-    if not conf.debug:
-        conf.set_default('default_log_levels',
-                         conf.default_log_levels + ['alembic=WARN'])
+    if conf.debug:
+        conf.set_default('default_log_levels', [
+            level for level in conf.default_log_levels
+            if not level.startswith('alembic=')])
     logging.setup(conf, 'nova-attach-ifaces')
     args = conf.command
     db = api.Database(conf)

@@ -45,6 +45,10 @@ def register_opts(conf):
     for module in MODULES:
         module.register_opts(conf)
     logging.register_options(conf)
+    # alembic narrates each migration step at INFO; the service says in
+    # one line what it migrated from and to.
+    conf.set_default('default_log_levels',
+                     logging.get_default_log_levels() + ['alembic=WARN'])
     policy_opts.set_defaults(conf)
     middleware.register_opts(conf)
     messaging.register_opts(conf)

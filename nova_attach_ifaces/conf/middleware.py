@@ -79,6 +79,22 @@ def set_cors_defaults(conf):
         conf.set_default(name, value, group='cors')
 
 
+#: Nova's health check: 503 while this file exists (drain an instance).
+HEALTHCHECK_DEFAULTS = {
+    'backends': ['disable_by_file'],
+    'disable_by_file_path': '/etc/nova-attach-ifaces/healthcheck_disable',
+}
+
+
+def set_healthcheck_defaults(conf):
+    """Our ``[healthcheck]`` defaults on ``conf`` only (as for CORS).
+
+    Defaults, so that the configuration file's options win over them.
+    """
+    for name, value in HEALTHCHECK_DEFAULTS.items():
+        conf.set_default(name, value, group='healthcheck')
+
+
 def set_lib_defaults():
     """``oslo.config.opts.defaults`` hook: our defaults in the sample.
 

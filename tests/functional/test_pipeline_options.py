@@ -99,6 +99,28 @@ class TestNoauth2Warning(PipelineTestCase):
                       'noauth2', self.logs.output)
 
 
+class TestHealthcheckFromTheConfigFile(base.BaseTestCase):
+    """The shipped paste file leaves ``[healthcheck]`` to the config."""
+
+    def setUp(self):
+        super().setUp()
+        self.tempdir = self.useFixture(fixtures.TempDir()).path
+        self.disable = os.path.join(self.tempdir, 'healthcheck_disable')
+        self.env = api_fixtures.APIEnvironment(config={
+            ('healthcheck', 'backends'): ['disable_by_file'],
+            ('healthcheck', 'disable_by_file_path'): self.disable})
+        self.env.setUp()
+        self.addCleanup(self.env.cleanUp)
+
+    def test_disable_by_file_from_the_config(self):
+        app = self.env.application()
+        response = webob.Request.blank('/healthcheck').get_response(app)
+        self.assertEqual(200, response.status_int)
+        open(self.disable, 'w').close()
+        response = webob.Request.blank('/healthcheck').get_response(app)
+        self.assertEqual(503, response.status_int)
+
+
 class TestKeystoneNoWarning(PipelineTestCase):
 
     def test_not_warned(self):

@@ -182,3 +182,20 @@ class ComputeUnavailable(ComputeError):
 class ComputeHostUnavailable(ComputeUnavailable):
     msg_fmt = ('The compute agent of host %(host)s is unavailable '
                '(%(reason)s). Please retry the request later.')
+
+
+class NetworkServiceUnavailable(ComputeUnavailable):
+    msg_fmt = ('The network service (Neutron) is unavailable. Please retry '
+               'the request later.')
+
+
+class NetworkServiceError(ComputeError):
+    """Neutron refused this service (credentials, catalog): a 500.
+
+    The details are logged, never sent to the client.
+    """
+
+    code = 500
+    msg_fmt = ('The network service (Neutron) refused a request of this '
+               'service. Please contact the administrator and quote request '
+               'id %(request_id)s.')

@@ -30,14 +30,15 @@ from nova_attach_ifaces.conf import default
 from nova_attach_ifaces.conf import memory
 from nova_attach_ifaces.conf import messaging
 from nova_attach_ifaces.conf import middleware
+from nova_attach_ifaces.conf import neutron
 from nova_attach_ifaces.conf import notifications
 from nova_attach_ifaces.conf import wsgi
 
 CONF = cfg.ConfigOpts()
 
 #: Modules with ``register_opts(conf)`` and ``list_opts()``, in sample order.
-MODULES = [default, agent, api, compute, database, memory, notifications,
-           wsgi]
+MODULES = [default, agent, api, compute, database, memory, neutron,
+           notifications, wsgi]
 
 
 def register_opts(conf):

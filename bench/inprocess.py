@@ -147,6 +147,9 @@ def keystone(quick=False):
             conf.CONF.set_override('www_authenticate_uri',
                                    'http://keystone.invalid/v3',
                                    group='keystone_authtoken')
+            # The fixture validates the tokens; a plugin must be named.
+            conf.CONF.set_override('auth_type', 'none',
+                                   group='keystone_authtoken')
             # The same inventory object, as env.Service loads it.
             original = loader.load_driver
             loader.load_driver = lambda c: memory.MemoryDriver.from_inventory(

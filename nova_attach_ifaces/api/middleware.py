@@ -49,10 +49,63 @@ def _paste_options(global_conf, local_conf):
 
 
 def authtoken_filter_factory(global_conf, **local_conf):
-    """paste.filter_factory: keystonemiddleware's auth_token on our CONF."""
+    """paste.filter_factory: keystonemiddleware's auth_token on our CONF.
+
+    :raises RuntimeError: no auth plugin is configured, without which
+        keystonemiddleware cannot validate a single token (it would answer
+        every request with a 500).
+    """
     options = _paste_options(global_conf, local_conf)
     options['oslo_config_config'] = conf.CONF
-    return auth_token.filter_factory({}, **options)
+    group = conf.CONF.keystone_authtoken
+    if not (options.get('auth_type') or options.get('auth_section') or
+            group.auth_type or group.auth_section):
+        raise RuntimeError(
+            '[keystone_authtoken] auth_type is not set: keystonemiddleware '
+            'needs an auth plugin to validate tokens (e.g. auth_type = '
+            'password, with auth_url, username, password, project_name, '
+            'user_domain_name and project_domain_name of this service\'s '
+            'Keystone user)')
+    auth_filter = auth_token.filter_factory({}, **options)
+
+    def _filter(app):
+        return AuthUnavailableFault(auth_filter(app))
+    return _filter
+
+
+class AuthUnavailableFault(object):
+    """Keystone unreachable: a Nova 503 fault, not an HTML page.
+
+    keystonemiddleware answers its own plain 503 page when it cannot reach
+    Keystone to validate a token; a Nova client expects
+    ``{"serviceUnavailable": {...}}``. A 503 from the API behind it is
+    already a JSON fault and passes through.
+    """
+
+    MESSAGE = ('The authentication service is unavailable: the token could '
+               'not be validated. Please try again later.')
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        replaced = []
+
+        def check(status, headers, exc_info=None):
+            content_type = ''.join(value for name, value in headers
+                                   if name.lower() == 'content-type')
+            if status.startswith('503') and 'json' not in content_type:
+                replaced.append(status)
+                return lambda data: None
+            return start_response(status, headers, exc_info)
+
+        result = self.application(environ, check)
+        if not replaced:
+            return result
+        if hasattr(result, 'close'):
+            result.close()
+        return faults.fault_response(503, self.MESSAGE)(environ,
+                                                        start_response)
 
 
 class _PrivateConfig(object):

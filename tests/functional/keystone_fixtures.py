@@ -64,6 +64,8 @@ class KeystoneEnvironment(fixtures.APIEnvironment):
             ('api', 'auth_strategy'): 'keystone',
             ('keystone_authtoken', 'www_authenticate_uri'):
                 WWW_AUTHENTICATE_URI,
+            # The fixture validates the tokens; a plugin must be named.
+            ('keystone_authtoken', 'auth_type'): 'none',
         }
         config.update(self.config)
         self.config = config

@@ -20,11 +20,16 @@ line per request, and never a token in any log line.
 """
 
 import logging
+import socket
 
 import fixtures
+from keystoneauth1 import loading as ksa_loading
 from oslo_serialization import jsonutils
 from oslotest import base
+import webob
 
+from nova_attach_ifaces.api import middleware
+from nova_attach_ifaces import conf
 from tests.functional import fixtures as api_fixtures
 from tests.functional import keystone_fixtures
 
@@ -353,3 +358,56 @@ class TestRequestLog(KeystoneTestCase):
         self.assertEqual(200, response.status_int)
         self.assertIn('x-openstack-request-id', response.headers)
         self.assertEqual([], self._access_lines())
+
+
+class TestKeystoneConfiguration(base.BaseTestCase):
+    """keystonemiddleware's own failures, as a Nova client sees them."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.Timeout(TEST_TIMEOUT, gentle=True))
+        self.env = api_fixtures.APIEnvironment(config={
+            ('api', 'auth_strategy'): 'keystone',
+            ('keystone_authtoken', 'www_authenticate_uri'):
+                keystone_fixtures.WWW_AUTHENTICATE_URI})
+        self.env.setUp()
+        self.addCleanup(self.env.cleanUp)
+
+    def test_no_auth_plugin_fails_at_start(self):
+        error = self.assertRaises(RuntimeError, self.env.app)
+        self.assertIn('[keystone_authtoken] auth_type is not set',
+                      str(error))
+
+    def test_keystone_unreachable_is_a_nova_503(self):
+        # A port nothing listens on: Keystone is down.
+        with socket.socket() as closed:
+            closed.bind(('127.0.0.1', 0))
+            port = closed.getsockname()[1]
+        # keystonemiddleware registers the plugin's options on our CONF;
+        # unregistered after, or every later parse would require them.
+        self.addCleanup(self._unregister_password_opts)
+        self.env.conf_fixture.load_raw_values(
+            group='keystone_authtoken', auth_type='password',
+            auth_url='http://127.0.0.1:%d/v3' % port, username='nova',
+            password='secret', project_name='service',
+            user_domain_name='Default', project_domain_name='Default',
+            http_request_max_retries='0')
+        app = self.env.app()
+        req = webob.Request.blank(
+            '/v2.1/servers/%s/os-interface' % self.env.ids['SERVER'])
+        req.headers['X-Auth-Token'] = 'some-token'
+        response = req.get_response(app)
+        self.assertEqual(503, response.status_int)
+        self.assertEqual('application/json', response.content_type)
+        self.assertEqual(
+            {'serviceUnavailable': {
+                'code': 503,
+                'message': middleware.AuthUnavailableFault.MESSAGE}},
+            jsonutils.loads(response.body))
+
+    @staticmethod
+    def _unregister_password_opts():
+        conf.CONF.reset()
+        conf.CONF.unregister_opts(
+            ksa_loading.get_auth_plugin_conf_options('password'),
+            group='keystone_authtoken')

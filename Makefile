@@ -1,4 +1,6 @@
-# The two commands of the README's Quick start.
+# The two commands of the README's Quick start. pip runs with -qq: recent
+# pip shows every build-backend warning with a single -q (errors still
+# show).
 #   make demo  - install into .venv-demo and serve the demo API on
 #                127.0.0.1:8774 (not ".venv": tox writes a file by that name)
 #   make test  - install tox into .venv-tox and run the style check and the
@@ -10,8 +12,8 @@ PYTHON ?= python3
 
 .venv-demo/bin/nova-attach-ifaces-api: setup.cfg requirements.txt
 	$(PYTHON) -m venv .venv-demo
-	.venv-demo/bin/pip install --quiet --upgrade pip
-	.venv-demo/bin/pip install --quiet -e .
+	.venv-demo/bin/pip install --quiet --quiet --upgrade pip
+	.venv-demo/bin/pip install --quiet --quiet -e .
 	touch $@
 
 demo: .venv-demo/bin/nova-attach-ifaces-api
@@ -19,7 +21,7 @@ demo: .venv-demo/bin/nova-attach-ifaces-api
 
 .venv-tox/bin/tox:
 	$(PYTHON) -m venv .venv-tox
-	.venv-tox/bin/pip install --quiet --upgrade pip tox
+	.venv-tox/bin/pip install --quiet --quiet --upgrade pip tox
 
 # tools/test-setup.py installs bindep.txt's Debian packages (as root) and
 # builds the cached virtualenvs of the real services the tests start.

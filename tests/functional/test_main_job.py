@@ -107,6 +107,11 @@ class TestDemo(base.BaseTestCase):
                       % server.url, banner)
         self.assertIn('curl -s -H "X-Auth-Token: %s"' % TOKEN, banner)
         self.assertIn(self.interfaces_path(), banner)
+        # A quiet start: one line for the migrations, no alembic chatter,
+        # no eventlet notice.
+        self.assertEqual(1, banner.count('Database schema upgraded'))
+        self.assertNotIn('alembic', banner)
+        self.assertNotIn('Eventlet is deprecated', banner)
         self.assertTrue(os.path.exists(os.path.join(
             self.workdir, 'state', 'nova-attach-ifaces.sqlite')))
         self.assertEqual(SERVER['ports'], self.port_ids(server))

@@ -97,3 +97,11 @@ class TestRepositoryText(testtools.TestCase):
         bare = [where for where, line in self.doc_lines()
                 if re.search(r'(?<![/\w])tox -e', line)]
         self.assertEqual([], bare)
+
+    def test_make_installs_quietly(self):
+        # Recent pip prints every build-backend warning with one -q.
+        installs = [line for line in read('Makefile').splitlines()
+                    if 'pip install' in line]
+        self.assertNotEqual([], installs)
+        for line in installs:
+            self.assertIn('--quiet --quiet', line)

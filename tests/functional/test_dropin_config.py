@@ -23,6 +23,7 @@ import os
 import fixtures
 from oslo_config import cfg
 from oslo_serialization import jsonutils
+from oslo_utils import uuidutils
 from paste import deploy
 import webob
 
@@ -176,3 +177,26 @@ class TestSingleProcessDriver(FilterTestCase):
                       'memory keeps its state in this process',
                       self.logs.output)
         self.assertEqual([], self.error_lines())
+
+
+class TestDatabaseDown(FilterTestCase):
+    """Our store unreachable: we answer (503), never the compute API."""
+
+    # PostgreSQL on a port nothing listens on: refused at once.
+    extra_config = """
+[compute]
+driver = sql
+[database]
+connection = postgresql+psycopg2://nobody@127.0.0.1:9/nowhere
+"""
+
+    def test_503_not_passed_through(self):
+        self.load()
+        for path in (self.url(), '/v2.1/servers/%s/os-interface'
+                     % uuidutils.generate_uuid()):
+            response = self.request(path, headers=self.identity())
+            # Whether the server is ours cannot be told: not the compute
+            # API's to answer either, as it would 404 our servers.
+            self.assertEqual(503, response.status_int, path)
+            self.assertIn('serviceUnavailable', jsonutils.loads(response.body))
+        self.assertEqual([], self.downstream.requests)

@@ -18,16 +18,18 @@
 
 (or ``make reliability``, which runs it in ``tox -e reliability``) runs
 ``tests.reliability`` with stestr, serially: the hypothesis fuzz of the
-keystone pipeline, fault injection, the security checks, the PostgreSQL
-soak with two gunicorn workers and the crash durability runs on PostgreSQL
-and SQLite. The tests write their figures (examples, operations,
-conflicts, errors, crashes survived) to a temporary directory; this
-collects them into ``tests/reliability/RESULTS.md`` (or ``--output``),
-with the outcome of every test. The exit status is the test run's.
+keystone pipeline, fault injection, the security checks, the soak with two
+gunicorn workers on PostgreSQL and MariaDB, the crash durability runs on
+PostgreSQL, MariaDB and SQLite, and the database outage runs (the database
+behind a TCP proxy stopped and restarted mid-load) on PostgreSQL and
+MariaDB. The tests write their figures (examples, operations, conflicts,
+errors, crashes survived, 503s) to a temporary directory; this collects
+them into ``tests/reliability/RESULTS.md`` (or ``--output``), with the
+outcome of every test. The exit status is the test run's.
 
-PostgreSQL must be running on 127.0.0.1:5432 (see
-:mod:`tests.unit.sql_backends`); with ``CI=true`` its tests fail rather
-than skip when it is not.
+PostgreSQL must be running on 127.0.0.1:5432 and MariaDB on 127.0.0.1:3306
+(see :mod:`tests.unit.sql_backends`); with ``CI=true`` their tests fail
+rather than skip when they are not.
 """
 
 import argparse
@@ -51,9 +53,10 @@ def parse_args(argv):
     parser.add_argument('--examples', type=int, default=5000,
                         help='hypothesis examples in all (default 5000)')
     parser.add_argument('--soak-seconds', type=float, default=20,
-                        help='length of the PostgreSQL soak (default 20)')
+                        help='length of each soak (default 20)')
     parser.add_argument('--crash-seconds', type=float, default=12,
-                        help='length of each crash run (default 12)')
+                        help='length of each crash and outage run '
+                             '(default 12)')
     parser.add_argument('--output', default=DEFAULT_OUTPUT,
                         help='Markdown file to write (default %(default)s)')
     return parser.parse_args(argv)
@@ -147,8 +150,29 @@ def render(args, figures, returncode, totals, started):
                         f['operations'], f['conflicts'], f['server_errors'],
                         f['unknown_outcome'], f['crashes_survived'],
                         f['problems']))
+    outages = [(k, v) for k, v in figures.items()
+               if k.startswith('outage-')]
+    lines += [
+        '',
+        '## Database outage (TCP proxy stopped and restarted mid-load, '
+        'gunicorn, 2 workers)',
+        '',
+        '| run | backend | seconds | operations | outage (s) | 503 '
+        '| other 5xx | answers lost | first success after (s) '
+        '| 503 after recovery | same workers | problems |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|',
+    ]
+    for name, f in outages:
+        lines.append(
+            '| %s | %s | %.1f | %d | %.1f | %d | %d | %d | %s | %d | %s '
+            '| %d |' % (
+                name, f['backend'], f['seconds'], f['operations'],
+                f['outage_seconds'], f['unavailable'],
+                f['other_server_errors'], f['unknown_outcome'],
+                f['recovered_in'], f['late_unavailable'],
+                'yes' if f.get('same_workers') else 'no', f['problems']))
     lines += ['', 'Operations by kind and status:', '']
-    for name, f in runs:
+    for name, f in runs + outages:
         lines.append('- %s: %s; statuses %s' % (
             name, ', '.join('%s %d' % kv for kv in sorted(
                 f['by_kind'].items())), _statuses(f['statuses'])))
@@ -156,7 +180,10 @@ def render(args, figures, returncode, totals, started):
         '',
         'Answers lost are requests in flight when a worker or the server '
         'was SIGKILLed: their outcome is unknown to the client, and the '
-        'checks accept either outcome but never a half-applied one.',
+        'checks accept either outcome but never a half-applied one. In '
+        'the outage runs a 503 is such an outcome too (the connection may '
+        'drop after the database committed); every 2xx answer, before and '
+        'after the outage, is checked to be in the store.',
         '',
     ]
     return '\n'.join(lines)

@@ -52,7 +52,8 @@ $(TOX_ENVS): .venv-tox/bin/tox
 # make reliability - the fuzz, fault injection, security, soak and crash
 #                    checks (tox -e reliability); figures written to
 #                    tests/reliability/RESULTS.md. Needs PostgreSQL on
-#                    127.0.0.1:5432. ARGS e.g. "--examples 50000".
+#                    127.0.0.1:5432 and MariaDB on 127.0.0.1:3306.
+#                    ARGS e.g. "--examples 50000".
 .PHONY: reliability
 
 reliability: .venv-tox/bin/tox

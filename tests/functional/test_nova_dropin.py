@@ -257,6 +257,10 @@ class TestInNova(NovaTestCase):
         self.assertEqual('compute 2.70', headers['OpenStack-API-Version'])
         self.assertIn(' status: 200 ', self.access_line(headers))
         self.assertIn(' microversion: 2.70 ', self.access_line(headers))
+        # One request id, Nova's, under each of Nova's two header names.
+        self.assertEqual(1, len(headers.get_all('X-OpenStack-Request-Id')))
+        self.assertEqual(headers.get_all('X-OpenStack-Request-Id'),
+                         headers.get_all('X-Compute-Request-Id'))
         # A version we refuse: none, as Nova logs its own refusals.
         status, _body, headers = self.call(self.url(), version='9.0')
         self.assertEqual(406, status)

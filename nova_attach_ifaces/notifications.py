@@ -28,7 +28,7 @@ wire form (``nova_object.name/namespace/version/data``), on the topics of
 ``[notifications] versioned_notifications_topics``, published as
 ``nova-compute:<host>`` where host is the server's hypervisor host. The
 fields this service has no data for are null, empty, or Nova's neutral
-value; ``docs/deployment.rst`` lists them.
+value; ``doc/source/deployment.rst`` lists them.
 """
 
 import sys

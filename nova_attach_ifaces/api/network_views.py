@@ -15,7 +15,7 @@ The store knows ids, names, projects, sharing, CIDRs, gateways, MACs,
 addresses and which server a port is attached to; the other keys clients
 read are present with the values a plain Neutron deployment shows (admin
 state up, no security groups, no tags, revision 0), as
-docs/differences.rst lists.
+doc/source/differences.rst lists.
 """
 
 import ipaddress

@@ -15,7 +15,7 @@ A driver knows a server's id, name, project, states, lock and attached
 ports; nothing about images, flavors, hosts, metadata or volumes. Those
 keys are still present, because clients and tempest's schemas require
 them, with the values Nova documents for "none" or "unknown" (listed in
-docs/differences.rst).
+doc/source/differences.rst).
 """
 
 import ipaddress

@@ -56,3 +56,32 @@ class TestConfigurationReference(testtools.TestCase):
 
     def test_reference_documents_every_generated_namespace(self):
         self.assertEqual(_generator_namespaces(), _documented_namespaces())
+
+
+# A path of an .rst file under doc/ or docs/, written in a project file.
+_DOC_PATH = re.compile(r'(?<![\w./-])(docs?/[\w./-]*\.rst)')
+_SKIP_DIRS = ('build', 'state', 'results', 'node_modules')
+_TEXT = ('.py', '.rst', '.md', '.ini', '.cfg', '.txt', '.yaml', '.conf')
+
+
+def _project_files():
+    for top, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith('.') and
+                   d not in _SKIP_DIRS and not d.endswith('.egg-info')]
+        for name in files:
+            if name.endswith(_TEXT) or name == 'Makefile':
+                yield os.path.join(top, name)
+
+
+class TestDocumentPaths(testtools.TestCase):
+
+    def test_every_document_path_named_exists(self):
+        missing = []
+        for path in _project_files():
+            with open(path, errors='replace') as f:
+                text = f.read()
+            for named in sorted(set(_DOC_PATH.findall(text))):
+                if not os.path.exists(os.path.join(ROOT, named)):
+                    missing.append('%s: %s' % (os.path.relpath(path, ROOT),
+                                               named))
+        self.assertEqual([], missing)

@@ -717,15 +717,18 @@ def address_taken(session, network_id, address):
                models.FixedIp.ip_address == address)) is not None
 
 
-def free_address(session, network):
-    """The next free :class:`driver.FixedIp` of ``network``, or None.
+def free_address(session, network, contended=False):
+    """A free :class:`driver.FixedIp` of ``network`` to try, or None.
 
     Subnets are tried in order; the gateway, network and broadcast
-    addresses are never handed out.
+    addresses are never handed out. The address is the lowest free one,
+    or, when ``contended``, one of the lowest drawn at random
+    (:func:`ipam.candidate_address`); nothing reserves it: the UNIQUE
+    constraint on (network, address) settles races.
     """
     taken = taken_addresses(session, network.id)
     for subnet in network.subnets:
-        address = ipam.first_free_address(subnet, taken)
+        address = ipam.candidate_address(subnet, taken, contended)
         if address is not None:
             return driver.FixedIp(address, subnet.id)
     return None

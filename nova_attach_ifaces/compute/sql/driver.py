@@ -32,23 +32,26 @@ Every attach and every detach is one write transaction:
    max_interfaces_per_server`` hold under races: the count is read after
    the lock is granted. (The lock is the first statement, so MariaDB's
    REPEATABLE READ snapshot is taken after it too.)
-2. An attach that creates a port then locks the network's row (``FOR NO
-   KEY UPDATE`` on PostgreSQL, ``FOR UPDATE`` on MariaDB, the write lock
-   on SQLite), so addresses of one network are allocated one transaction
-   after the other, each reading what the previous one committed.
+2. An attach that creates a port reads its network without locking it:
+   attaches on one network run side by side (Neutron's IPAM works the
+   same way). The address is a candidate: the lowest free one, or, for
+   an attempt after a lost race, one drawn at random among the lowest
+   free ones, so that the losers of one race rarely pick the same address
+   again. The MAC is random.
 3. Checks run in the memory driver's order: not-found errors, then the
    limit, then conflicts and address errors.
-4. The new rows are flushed. Whatever the locks do not order (two servers
-   attaching the same existing port; a lock-free backend someday) is
-   settled by the UNIQUE constraints (port attached once, address once per
-   network, MAC once): the loser's insert fails with a duplicate entry,
-   the whole transaction rolls back (no half-made port), and the error
-   becomes Nova's 409 (``PortInUse``, ``FixedIpAlreadyInUse`` for a
-   requested address) or, for an address or MAC this driver chose itself,
-   a new attempt that sees the winner's rows and picks the next free one.
+4. The new rows are flushed. Races are settled by the UNIQUE constraints
+   (port attached once, address once per network, MAC once): the loser's
+   insert fails with a duplicate entry (on PostgreSQL and MariaDB after
+   the winner commits), the whole transaction rolls back (no half-made
+   port), and the error becomes Nova's 409 (``PortInUse``,
+   ``FixedIpAlreadyInUse`` for a requested address) or, for an address or
+   MAC this driver chose itself, a new attempt that sees the winner's rows
+   and picks another (503 ``ComputeUnavailable`` only after
+   ``ALLOCATION_ATTEMPTS`` losses in a row). No address and no MAC is ever
+   given twice, and no race ends in a 500.
 
-Locks are always taken in the same order (server, then network), so they
-cannot deadlock each other.
+The only lock is the server's row, so locks cannot deadlock each other.
 
 Deadlocks (InnoDB may report one on concurrent unique-index inserts) are
 retried by ``oslo_db.api.wrap_db_retry``. A database that cannot be reached
@@ -91,6 +94,7 @@ LOG = logging.getLogger(__name__)
 #: itself is tried again. Each loss means another attach committed, so
 #: this only runs out under a storm of attaches on one network.
 ALLOCATION_ATTEMPTS = 10
+
 
 _retry_on_deadlock = oslo_db_api.wrap_db_retry(
     max_retries=5, retry_on_deadlock=True, retry_interval=0.05,
@@ -258,7 +262,7 @@ class SQLDriver(driver.ComputeDriver):
 
     @staticmethod
     def _usable_network(session, context, server, net_id):
-        """The network to create the port on, locked, with its subnets."""
+        """The network to create the port on, with its subnets."""
         if net_id is None:
             # Nova lists the project's own networks and the shared ones
             # and wants exactly one; two ids are enough to know.
@@ -275,15 +279,13 @@ class SQLDriver(driver.ComputeDriver):
             chosen = ids[0]
         else:
             chosen = net_id
-        # The network row lock serialises port creation on one network
-        # across processes: the next free address is read after the
-        # previous allocation committed, so attaches do not collide. NO KEY
-        # UPDATE on PostgreSQL, so that it does not conflict with the KEY
-        # SHARE locks of foreign key checks.
+        # Read, not locked: attaches on one network run side by side. The
+        # address is chosen optimistically and the UNIQUE constraints
+        # settle races (see the module docstring).
         net = _exact(session.scalars(
             sa.select(models.Network).where(models.Network.id == chosen)
-            .options(orm.selectinload(models.Network.subnets))
-            .with_for_update(key_share=True)).first(), chosen)
+            .options(orm.selectinload(models.Network.subnets))).first(),
+            chosen)
         if net_id is not None and (net is None or not (
                 net.shared or _visible(context, net.project_id))):
             raise exception.NetworkNotFound(network_id=net_id)
@@ -351,8 +353,11 @@ class SQLDriver(driver.ComputeDriver):
                          fixed_ip=None, tag=None):
         for attempt in range(1, ALLOCATION_ATTEMPTS + 1):
             try:
+                # After a lost race, draw the next candidate address at
+                # random among the lowest free ones, so that the losers of
+                # one race do not all pick the same address again.
                 return self._attach(context, server, net_id, port_id,
-                                    fixed_ip, tag)
+                                    fixed_ip, tag, contended=attempt > 1)
             except _LostRace as e:
                 LOG.debug('Attach to %(server)s lost a race (%(why)s); '
                           'attempt %(n)d', {'server': server.id, 'why': e,
@@ -364,7 +369,8 @@ class SQLDriver(driver.ComputeDriver):
         raise exception.ComputeUnavailable()
 
     @_retry_on_deadlock
-    def _attach(self, context, server, net_id, port_id, fixed_ip, tag):
+    def _attach(self, context, server, net_id, port_id, fixed_ip, tag,
+                contended=False):
         with self.db.writer() as session:
             row = self._locked_server(session, server.id)
             if port_id is not None:
@@ -379,7 +385,7 @@ class SQLDriver(driver.ComputeDriver):
                     raise exception.PortInUse(port_id=port_id)
             else:
                 port = self._new_port(session, context, row, net_id,
-                                      fixed_ip)
+                                      fixed_ip, contended)
             # Plain copies: after a failed flush the rows are expired and
             # reading them would need the rolled-back transaction.
             server_id, new_port_id = row.id, port.id
@@ -395,7 +401,8 @@ class SQLDriver(driver.ComputeDriver):
                       {'port': new_port_id, 'server': server_id})
             return api.to_attachment(port, attachment)
 
-    def _new_port(self, session, context, server, net_id, fixed_ip):
+    def _new_port(self, session, context, server, net_id, fixed_ip,
+                  contended):
         net = self._usable_network(session, context, server, net_id)
         self._check_limit(session, server.id)
         if fixed_ip is not None:
@@ -404,7 +411,7 @@ class SQLDriver(driver.ComputeDriver):
                 functools.partial(api.address_taken, session, net.id),
                 server.id)]
         elif net.subnets:
-            free = api.free_address(session, net)
+            free = api.free_address(session, net, contended)
             if free is None:
                 raise exception.NoMoreFixedIps(net=net.id)
             fixed_ips = [free]

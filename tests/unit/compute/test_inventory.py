@@ -407,6 +407,24 @@ class TestIpam(base.BaseTestCase):
         self.assertEqual('2001:db8::1', ipam.first_free_address(
             self.subnet('2001:db8::/64'), ()))
 
+    def test_candidate_address(self):
+        subnet = self.subnet('10.0.0.0/16', '10.0.0.1')
+        taken = {'10.0.0.%d' % i for i in range(2, 40)}
+        # Uncontended: the lowest free address.
+        self.assertEqual('10.0.0.40',
+                         ipam.candidate_address(subnet, taken, False))
+        # Contended: free, allocatable, among the window's lowest free
+        # addresses, and not always the same.
+        window = list(ipam.free_addresses(subnet, taken))[
+            :ipam.CONTENDED_WINDOW]
+        drawn = {ipam.candidate_address(subnet, taken, True)
+                 for _ in range(200)}
+        self.assertLessEqual(drawn, set(window))
+        self.assertGreater(len(drawn), 1)
+        tiny = self.subnet('10.2.0.0/30', '10.2.0.1')
+        self.assertEqual('10.2.0.2', ipam.candidate_address(tiny, (), True))
+        self.assertIsNone(ipam.candidate_address(tiny, {'10.2.0.2'}, True))
+
     def test_is_allocatable(self):
         v4 = self.subnet('10.0.0.0/24', '10.0.0.1')
         self.assertTrue(ipam.is_allocatable(v4, '10.0.0.2'))

@@ -26,6 +26,7 @@ import configparser
 import multiprocessing
 import os
 import sqlite3
+import threading
 
 from alembic import autogenerate
 from alembic import migration as alembic_migration
@@ -369,8 +370,48 @@ class TestSQLiteDriver(_SQLDriverTests, base.BaseTestCase):
                                   if d.startswith('SCAN ')], details)
 
 
-class TestPostgreSQLDriver(_SQLDriverTests, base.BaseTestCase):
+class _NoNetworkLock:
+    """Attaches on one network do not queue behind each other's row lock.
+
+    Addresses are allocated optimistically: a candidate is read without
+    locking the network and the UNIQUE constraints settle races.
+    """
+
+    #: How another transaction share-locks a row (which any writer's lock
+    #: on it, FOR UPDATE or FOR NO KEY UPDATE, would wait for).
+    share_lock = None
+
+    def test_attach_does_not_wait_for_the_network_row(self):
+        drv = self.start()
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        engine = sa.create_engine(self.url)
+        self.addCleanup(engine.dispose)
+        made = []
+        thread = threading.Thread(target=lambda: made.append(
+            drv.attach_interface(self.ctx, server,
+                                 net_id=conformance.NET_A)))
+        with engine.connect() as conn:
+            with conn.begin():
+                conn.execute(sa.text(
+                    'SELECT id FROM networks WHERE id = :id ' +
+                    self.share_lock), {'id': conformance.NET_A})
+                thread.start()
+                # Not a timing: a waiting attach would wait until the
+                # share lock goes, after the join.
+                thread.join(30)
+                finished = not thread.is_alive()
+        thread.join(60)
+        self.assertTrue(finished, 'the attach waited for the network row')
+        self.assertEqual(1, len(made))
+        self.assertEqual([('10.0.0.5', conformance.SUBNET_A1)],
+                         [(ip.ip_address, ip.subnet_id)
+                          for ip in made[0].fixed_ips])
+
+
+class TestPostgreSQLDriver(_NoNetworkLock, _SQLDriverTests,
+                           base.BaseTestCase):
     backend = sql_backends.POSTGRESQL
+    share_lock = 'FOR SHARE'
 
     def test_database_gone_is_unavailable(self):
         drv = self.start()
@@ -384,8 +425,9 @@ class TestPostgreSQLDriver(_SQLDriverTests, base.BaseTestCase):
                           net_id=conformance.NET_A)
 
 
-class TestMySQLDriver(_SQLDriverTests, base.BaseTestCase):
+class TestMySQLDriver(_NoNetworkLock, _SQLDriverTests, base.BaseTestCase):
     backend = sql_backends.MYSQL
+    share_lock = 'LOCK IN SHARE MODE'
 
 
 class TestUnreachable(base.BaseTestCase):

@@ -42,8 +42,11 @@ SUBNET = bench_id('subnet')
 SERVER = bench_id('server')
 
 
-def make_inventory(ports=10, attached=2, servers=1, networks_per_client=0):
+def make_inventory(ports=10, attached=2, servers=1, networks_per_client=0,
+                   project=PROJECT):
     """An :class:`inventory.Inventory` with ``ports`` ports in all.
+
+    Everything belongs to ``project``.
 
     ``attached`` of them are attached to :data:`SERVER`; the rest are free
     ports of the same project. ``servers`` extra servers
@@ -57,23 +60,23 @@ def make_inventory(ports=10, attached=2, servers=1, networks_per_client=0):
     big = ipaddress.ip_network('10.0.0.0/8')
     base = int(big.network_address)
     networks = [inventory.Network(
-        id=NET, project_id=PROJECT, name='bench',
+        id=NET, project_id=project, name='bench',
         subnets=(inventory.Subnet(id=SUBNET, network_id=NET,
                                   cidr=str(big), gateway_ip='10.0.0.1'),))]
     port_list = []
     for i in range(ports):
         port_list.append(inventory.Port(
-            id=bench_id('port', i), network_id=NET, project_id=PROJECT,
+            id=bench_id('port', i), network_id=NET, project_id=project,
             mac_address='fa:16:3e:%02x:%02x:%02x' % (
                 (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff),
             fixed_ips=(driver.FixedIp(
                 str(ipaddress.ip_address(base + 16 + i)), SUBNET),)))
     records = [inventory.ServerRecord(
-        server=driver.Server(id=SERVER, project_id=PROJECT, name='bench'),
+        server=driver.Server(id=SERVER, project_id=project, name='bench'),
         port_ids=tuple(p.id for p in port_list[:attached]))]
     for i in range(servers):
         records.append(inventory.ServerRecord(server=driver.Server(
-            id=bench_id('server', i), project_id=PROJECT,
+            id=bench_id('server', i), project_id=project,
             name='client-%d' % i)))
         if networks_per_client:
             net_id = bench_id('net', i)
@@ -82,7 +85,7 @@ def make_inventory(ports=10, attached=2, servers=1, networks_per_client=0):
             if i >= 16:
                 cidr = ipaddress.ip_network('192.168.%d.0/24' % i)
             networks.append(inventory.Network(
-                id=net_id, project_id=PROJECT, name='client-%d' % i,
+                id=net_id, project_id=project, name='client-%d' % i,
                 subnets=(inventory.Subnet(
                     id=sub_id, network_id=net_id, cidr=str(cidr),
                     gateway_ip=str(cidr.network_address + 1)),)))

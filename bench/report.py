@@ -163,10 +163,10 @@ def _inprocess_section(inproc, lines, targets):
                         BOUNDS['inprocess' if driver == 'memory'
                                else 'inprocess-sql']))
         if keystone:
-            lines += ['Through the keystone pipeline (keystonemiddleware '
-                      'with a validated token, as its fixture hands it '
-                      'over; no target), beside noauth2, access log '
-                      'written:', '',
+            lines += ['Through the keystone pipeline (keystonemiddleware; '
+                      'token validated by %s; no target), beside noauth2, '
+                      'access log written, timed in interleaved rounds:'
+                      % keystone[0].get('validated_by', 'its fixture'), '',
                       '| pipeline | driver | version | operation | us '
                       '| baseline us | ratio |',
                       '|---|---|---|---|---:|---:|---:|']

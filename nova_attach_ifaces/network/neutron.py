@@ -68,6 +68,9 @@ from nova_attach_ifaces.network import backend
 LOG = logging.getLogger(__name__)
 
 PORTS = '/v2.0/ports'
+#: Binds of one port in this process run one at a time (see bind_port);
+#: a fixed set of locks, chosen by the port id's hash, bounds the memory.
+BIND_LOCKS = 64
 NETWORKS = '/v2.0/networks'
 
 
@@ -130,6 +133,7 @@ class NeutronBackend(backend.NetworkBackend):
             conf, group, session=self._session, auth=auth)
         self._orphans = collections.OrderedDict()
         self._orphans_lock = threading.Lock()
+        self._bind_locks = [threading.Lock() for _ in range(BIND_LOCKS)]
 
     def close(self):
         self._session.session.close()
@@ -249,6 +253,15 @@ class NeutronBackend(backend.NetworkBackend):
         return [to_port(port) for port in body['ports']]
 
     def bind_port(self, context, port_id, device_id, host):
+        # Neutron's If-Match is checked against what the transaction read,
+        # so two PUTs racing with the same revision can both pass it. Binds
+        # in this process are therefore serialised per port (the second
+        # then sees the port in use); If-Match still refuses a bind when
+        # the port changed since it was shown, e.g. by another process.
+        with self._bind_locks[hash(port_id) % BIND_LOCKS]:
+            return self._bind(context, port_id, device_id, host)
+
+    def _bind(self, context, port_id, device_id, host):
         shown = self._show(context, port_id)
         if shown.get('device_id'):
             raise exception.PortInUse(port_id=port_id)
@@ -256,9 +269,7 @@ class NeutronBackend(backend.NetworkBackend):
                          'device_owner': backend.DEVICE_OWNER,
                          'binding:host_id': host}}
         try:
-            # If-Match: the PUT applies only to the port as shown, so of
-            # two racing binds the one that comes second finds the port
-            # changed (412) instead of taking it over.
+            # If-Match: the PUT applies only to the port as shown.
             updated = self._request(
                 context, 'PUT', '%s/%s' % (PORTS, port_id), json=body,
                 headers={'If-Match': 'revision_number=%s'

@@ -18,8 +18,9 @@ cache (one worker) and four bcrypt rounds, so that a token costs
 milliseconds, served by uWSGI. It is bootstrapped and then seeded over its
 REST API with:
 
-* projects ``demo``, ``alt`` and ``service`` (plus bootstrap's ``admin``);
-* in ``demo`` and ``alt``: users ``<project>-member`` (member) and
+* projects ``demo``, ``alt``, ``empty`` and ``service`` (plus bootstrap's
+  ``admin``);
+* in ``demo``, ``alt`` and ``empty``: users ``<project>-member`` (member) and
   ``<project>-reader`` (reader);
 * ``admin``, admin in project ``admin``;
 * service users ``nova`` and ``neutron``: admin and service in ``service``;
@@ -53,7 +54,7 @@ from tests.unit import sql_backends
 
 NAME = 'keystone'
 REGION = 'RegionOne'
-PROJECTS = ('demo', 'alt')
+PROJECTS = ('demo', 'alt', 'empty')
 SERVICE_USERS = ('nova', 'neutron')
 
 # One interpreter for the four keystone-manage steps: each process costs

@@ -25,7 +25,6 @@ from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.network import backend
 from nova_attach_ifaces.network import neutron
 from tests.functional import neutron_fixtures
-from tests.services import neutron as nt_service
 
 
 class BackendTestCase(neutron_fixtures.NeutronTestCase):
@@ -68,7 +67,7 @@ class TestAttachByPort(BackendTestCase):
                                        'compute-1')
         self.assertEqual(2, log.calls())
         self.assertEqual(backend.VIF_BRIDGE, bound.vif_type)
-        self.assertEqual(nt_service.BRIDGE, bound.vif_details['bridge_name'])
+        self.assertEqual(self.neutron.bridge, bound.vif_details['bridge_name'])
         self.assertEqual(port.mac_address, bound.mac_address)
         seen = self.neutron_port(port.id)
         self.assertEqual(self.server, seen.device_id)

@@ -23,7 +23,8 @@ process exits:
   isolation and Neutron's policy are real;
 * the mechanism driver of ``tests/services/neutron_binding`` (installed
   into the venv, once per version) binds every port with ``vif_type``
-  ``bridge`` and ``bridge_name`` :data:`BRIDGE`;
+  ``bridge`` and ``bridge_name`` :attr:`Neutron.bridge` (named after the
+  test process, so that two processes' QEMU NICs never share a bridge);
 * served by uWSGI; the catalog's ``network`` endpoint points at it.
 
 :meth:`Neutron.stop`, :meth:`Neutron.kill` and :meth:`Neutron.serve` let a
@@ -48,7 +49,6 @@ from tests.services import venvs
 from tests.unit import sql_backends
 
 NAME = 'neutron'
-BRIDGE = 'br-nai'
 HERE = os.path.dirname(os.path.abspath(__file__))
 BINDING_SRC = os.path.join(HERE, 'neutron_binding')
 
@@ -91,6 +91,7 @@ class Neutron:
         self.url = 'http://127.0.0.1:%d/' % self.port
         self.database = 'nai_neutron_%s' % uuid.uuid4().hex[:12]
         self.log = os.path.join(self.dir, 'uwsgi.log')
+        self.bridge = 'br-nai-%d' % (os.getpid() % 100000)
         self.proc = None
 
     def _config(self):
@@ -103,7 +104,7 @@ class Neutron:
             'db': db_url.render_as_string(hide_password=False),
             'keystone': self.keystone.url,
             'password': self.keystone.password,
-            'bridge': BRIDGE,
+            'bridge': self.bridge,
         }
         with open(os.path.join(self.dir, 'neutron.conf'), 'w') as f:
             f.write(textwrap.dedent('''

@@ -36,28 +36,9 @@ DEFAULT_TIMEOUT = 30
 DEFAULT_INTERFACES = ['internal', 'public']
 
 
-def register_opts(conf):
-    # A group object per ConfigOpts: register_group() keeps a shallow copy
-    # sharing its option table with the object given.
-    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title,
-                                     help=GROUP.help))
-    ks_loading.register_session_conf_options(conf, GROUP.name)
-    ks_loading.register_auth_conf_options(conf, GROUP.name)
-    ks_loading.register_adapter_conf_options(conf, GROUP.name,
-                                             include_deprecated=False)
-    conf.set_default('service_type', 'network', group=GROUP.name)
-    conf.set_default('valid_interfaces', DEFAULT_INTERFACES,
-                     group=GROUP.name)
-    conf.set_default('timeout', DEFAULT_TIMEOUT, group=GROUP.name)
-
-
-def list_opts():
-    # The options of the password plugin are listed (the usual choice);
-    # any keystoneauth1 plugin's options are accepted at run time.
-    opts = (ks_loading.get_session_conf_options() +
-            ks_loading.get_auth_common_conf_options() +
-            ks_loading.get_auth_plugin_conf_options('password') +
-            ks_loading.get_adapter_conf_options(include_deprecated=False))
+def _with_our_defaults(opts):
+    # On the option objects themselves, not with conf.set_default():
+    # ConfigOpts.reset() forgets set_default() values.
     for opt in opts:
         if opt.dest == 'service_type':
             opt.default = 'network'
@@ -65,4 +46,29 @@ def list_opts():
             opt.default = DEFAULT_INTERFACES
         elif opt.dest == 'timeout':
             opt.default = DEFAULT_TIMEOUT
-    return {GROUP: opts}
+    return opts
+
+
+def _opts():
+    """keystoneauth1's session, auth and adapter options (new objects)."""
+    return _with_our_defaults(
+        ks_loading.get_session_conf_options() +
+        ks_loading.get_auth_common_conf_options() +
+        ks_loading.get_adapter_conf_options(include_deprecated=False))
+
+
+def register_opts(conf):
+    # A group object per ConfigOpts: register_group() keeps a shallow copy
+    # sharing its option table with the object given. The auth plugin's
+    # own options (username, ...) are registered by keystoneauth1 when
+    # the backend loads the plugin named by auth_type.
+    conf.register_group(cfg.OptGroup(GROUP.name, title=GROUP.title,
+                                     help=GROUP.help))
+    conf.register_opts(_opts(), group=GROUP.name)
+
+
+def list_opts():
+    # The options of the password plugin are listed (the usual choice);
+    # any keystoneauth1 plugin's options are accepted at run time.
+    return {GROUP: _opts() +
+            ks_loading.get_auth_plugin_conf_options('password')}

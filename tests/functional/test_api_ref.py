@@ -113,3 +113,46 @@ class TestAPIRefSamples(testtools.TestCase):
                 response.json['interfaceAttachment']['port_id']),
                 method='DELETE')
             self.assertEqual(202, detach.status_code)
+
+
+class TestAPIRefReadSamples(testtools.TestCase):
+    """The servers and Neutron view samples (the sql store)."""
+
+    request = TestAPIRefSamples.request
+    assertShape = TestAPIRefSamples.assertShape
+
+    def setUp(self):
+        super().setUp()
+        self.env = fixtures.APIEnvironment(driver='sql')
+        self.env.setUp()
+        self.addCleanup(self.env.cleanUp)
+        self.app = self.env.application()
+        self.ids = self.env.ids
+
+    def test_servers(self):
+        server = '/v2.1/servers/%s' % self.ids['SERVER']
+        self.assertShape('servers/server-show-resp.json',
+                         self.request(server))
+        self.assertShape('servers/v2.70/server-show-resp.json',
+                         self.request(server, '2.70'))
+        self.assertShape('servers/servers-list-resp.json',
+                         self.request('/v2.1/servers?name=^server$'))
+        self.assertShape('servers/servers-detail-resp.json',
+                         self.request('/v2.1/servers/detail?name=^server$'))
+
+    def test_networking(self):
+        ids = self.ids
+        for name, path in (
+                ('versions-resp.json', '/networking/'),
+                ('port-show-resp.json', '/v2.0/ports/%s' % ids['PORT1']),
+                ('ports-list-resp.json',
+                 '/v2.0/ports?device_id=%s' % ids['SERVER']),
+                ('network-show-resp.json', '/v2.0/networks/%s' % ids['NET']),
+                ('networks-list-resp.json', '/v2.0/networks?name=net'),
+                ('subnet-show-resp.json',
+                 '/v2.0/subnets/%s' % ids['SUBNET']),
+                ('subnets-list-resp.json',
+                 '/v2.0/subnets?network_id=%s' % ids['NET'])):
+            if not path.startswith('/networking'):
+                path = '/networking' + path
+            self.assertShape('networking/' + name, self.request(path))

@@ -31,8 +31,8 @@ from tests.services import keystone as ks_service
 from tests.services import neutron as nt_service
 
 
-def neutron_conf(keystone, password=None):
-    """A parsed service ConfigOpts whose [neutron] group is the nova user.
+def neutron_conf(keystone, password=None, user='nova', project='service'):
+    """A parsed service ConfigOpts whose [neutron] group is ``user``.
     """
     conf = cfg.ConfigOpts()
     nai_conf.register_opts(conf)
@@ -45,8 +45,8 @@ def neutron_conf(keystone, password=None):
                        group='neutron')
     for name, value in {
             'auth_url': keystone.url,
-            'username': 'nova', 'password': password or keystone.password,
-            'project_name': 'service', 'user_domain_id': 'default',
+            'username': user, 'password': password or keystone.password,
+            'project_name': project, 'user_domain_id': 'default',
             'project_domain_id': 'default',
             'region_name': ks_service.REGION}.items():
         conf.set_override(name, value, group='neutron')

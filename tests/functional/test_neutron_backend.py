@@ -284,3 +284,17 @@ class TestFaults(BackendTestCase):
         self.assertNotIn('wrong', e.format_message())
         self.assertIn('refused the service credentials of [neutron]',
                       log.output)
+
+    def test_service_user_without_admin_role(self):
+        log = self.useFixture(fixtures.FakeLogger(
+            name='nova_attach_ifaces.network.neutron', level=logging.ERROR))
+        member = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
+            self.keystone, user='demo-member', project='demo'))
+        self.addCleanup(member.close)
+        port = self.make_port(self.make_network())
+        e = self.assertRaises(exception.NetworkServiceError,
+                              member.bind_port, self.demo, port.id,
+                              self.server, 'compute-1')
+        self.assertEqual(500, e.code)
+        self.assertIn('with HTTP 403', log.output)
+        self.assertEqual('', self.neutron_port(port.id).device_id)

@@ -31,8 +31,11 @@ from tests.services import keystone as ks_service
 from tests.services import neutron as nt_service
 
 
-def neutron_conf(keystone, password=None, user='nova', project='service'):
+def neutron_conf(keystone, password=None, user='nova', project='service',
+                 **overrides):
     """A parsed service ConfigOpts whose [neutron] group is ``user``.
+
+    ``overrides`` are more [neutron] options (``timeout``, ...).
     """
     conf = cfg.ConfigOpts()
     nai_conf.register_opts(conf)
@@ -48,7 +51,7 @@ def neutron_conf(keystone, password=None, user='nova', project='service'):
             'username': user, 'password': password or keystone.password,
             'project_name': project, 'user_domain_id': 'default',
             'project_domain_id': 'default',
-            'region_name': ks_service.REGION}.items():
+            'region_name': ks_service.REGION, **overrides}.items():
         conf.set_override(name, value, group='neutron')
     return conf
 

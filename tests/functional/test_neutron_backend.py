@@ -15,6 +15,7 @@ Every call carries a real token of a seeded user; every outcome is checked
 in Neutron itself, as its admin sees it.
 """
 
+import hashlib
 import logging
 import uuid
 
@@ -25,6 +26,7 @@ from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.network import backend
 from nova_attach_ifaces.network import neutron
 from tests.functional import neutron_fixtures
+from tests.services import keystone as ks_service
 
 
 class BackendTestCase(neutron_fixtures.NeutronTestCase):
@@ -38,14 +40,19 @@ class BackendTestCase(neutron_fixtures.NeutronTestCase):
         self.server = str(uuid.uuid4())
 
     def count_calls(self):
-        """A log fixture whose ``calls()`` counts Neutron requests."""
+        """A log fixture whose ``calls()`` counts Neutron requests.
+
+        ``requests()`` gives keystoneauth's line of each (a ``curl``
+        command line, tokens shown as their SHA-256).
+        """
         log = self.useFixture(fixtures.FakeLogger(
             name='keystoneauth.session', level=logging.DEBUG,
             format='%(message)s'))
         neutron_url = self.neutron.url.rstrip('/')
-        log.calls = lambda: sum(
-            1 for line in log.output.splitlines()
-            if line.startswith('REQ: curl') and neutron_url in line)
+        log.requests = lambda: [
+            line for line in log.output.splitlines()
+            if line.startswith('REQ: curl') and neutron_url in line]
+        log.calls = lambda: len(log.requests())
         return log
 
 
@@ -74,6 +81,19 @@ class TestAttachByPort(BackendTestCase):
         self.assertEqual('compute:nova', seen.device_owner)
         self.assertEqual('compute-1', seen.binding_host_id)
         self.assertEqual('ACTIVE', seen.status)
+
+    def test_caller_token_shows_service_token_binds(self):
+        port = self.make_port(self.make_network())
+        log = self.count_calls()
+        self.backend.bind_port(self.demo, port.id, self.server, 'compute-1')
+        show, update = log.requests()
+        caller = '{SHA256}' + hashlib.sha256(
+            self.demo.auth_token.encode()).hexdigest()
+        self.assertIn('GET ', show)
+        self.assertIn(caller, show)
+        self.assertIn('PUT ', update)
+        self.assertIn('X-Auth-Token: {SHA256}', update)
+        self.assertNotIn(caller, update)
 
     def test_other_projects_port_is_not_found(self):
         net = self.make_network('alt')
@@ -270,6 +290,62 @@ class TestFaults(BackendTestCase):
         self.neutron.serve()
         self.assertEqual([], self.backend.list_ports(self.demo, self.server))
         self.assertIsNone(self.neutron_port(port.id))
+
+    def test_neutron_frozen_times_out_then_recovers(self):
+        frozen = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
+            self.keystone, timeout=2))
+        self.addCleanup(frozen.close)
+        port = self.make_port(self.make_network())
+        self.neutron.pause()
+        self.addCleanup(self.neutron.resume)
+        e = self.assertRaises(exception.NetworkServiceUnavailable,
+                              frozen.show_port, self.demo, port.id)
+        self.assertEqual(503, e.code)
+        self.neutron.resume()
+        self.assertEqual(port.mac_address,
+                         frozen.show_port(self.demo, port.id).mac_address)
+
+    def test_neutron_5xx_is_503(self):
+        log = self.useFixture(fixtures.FakeLogger(
+            name='nova_attach_ifaces.network.neutron', level=logging.WARNING))
+        port = self.make_port(self.make_network())
+        # Neutron's own failure: its ports table gone from under it.
+        self.neutron.sql('RENAME TABLE {db}.ports TO {db}.ports_away')
+        self.addCleanup(self._restore_ports)
+        e = self.assertRaises(exception.NetworkServiceUnavailable,
+                              self.backend.show_port, self.demo, port.id)
+        self.assertEqual(503, e.code)
+        self.assertIn('Neutron answered 500', log.output)
+        self._restore_ports()
+        self.assertEqual(port.mac_address,
+                         self.backend.show_port(self.demo,
+                                                port.id).mac_address)
+
+    def _restore_ports(self):
+        if not getattr(self, '_restored', False):
+            self._restored = True
+            self.neutron.sql('RENAME TABLE {db}.ports_away TO {db}.ports')
+
+    def test_endpoint_override_replaces_the_catalog(self):
+        dead = 'http://127.0.0.1:%d/' % ks_service.free_port()
+        elsewhere = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
+            self.keystone, endpoint_override=dead))
+        self.addCleanup(elsewhere.close)
+        self.assertRaises(exception.NetworkServiceUnavailable,
+                          elsewhere.list_ports, self.demo, self.server)
+
+    def test_no_neutron_in_the_region(self):
+        log = self.useFixture(fixtures.FakeLogger(
+            name='nova_attach_ifaces.network.neutron', level=logging.ERROR))
+        lost = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
+            self.keystone, region_name='Nowhere'))
+        self.addCleanup(lost.close)
+        e = self.assertRaises(exception.NetworkServiceError,
+                              lost.list_ports, self.demo, self.server)
+        self.assertEqual(500, e.code)
+        self.assertIn('Cannot use Neutron with the [neutron] options',
+                      log.output)
+        self.assertIn('region_name', log.output)
 
     def test_refused_service_credentials(self):
         log = self.useFixture(fixtures.FakeLogger(

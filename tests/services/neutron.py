@@ -28,7 +28,10 @@ process exits:
 * served by uWSGI; the catalog's ``network`` endpoint points at it.
 
 :meth:`Neutron.stop`, :meth:`Neutron.kill` and :meth:`Neutron.serve` let a
-test take it away and bring it back on the same database.
+test take it away and bring it back on the same database;
+:meth:`Neutron.pause` freezes it (connections are accepted, never
+answered) until :meth:`Neutron.resume`; :meth:`Neutron.sql` runs a
+statement in its database (to make it fail for real).
 """
 
 import atexit
@@ -196,7 +199,22 @@ class Neutron:
         """SIGKILL the server, as a crash would."""
         ks_service.stop_group(self.proc, signal.SIGKILL)
 
+    def pause(self):
+        """SIGSTOP the server: callers wait until their timeout."""
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self):
+        """SIGCONT the server; harmless when it runs."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+
+    def sql(self, statement):
+        """Run ``statement`` in Neutron's database (``{db}`` is its name).
+        """
+        self._sql(statement.format(db='`%s`' % self.database))
+
     def close(self):
+        self.resume()
         self.stop()
         try:
             self._sql('DROP DATABASE IF EXISTS `%s`' % self.database)
@@ -233,4 +251,5 @@ def get(testcase):
     if _NEUTRON.proc.poll() is not None:
         # A test that stopped it failed before bringing it back.
         _NEUTRON.serve()
+    _NEUTRON.resume()
     return _NEUTRON

@@ -32,12 +32,19 @@ test: .venv-tox/bin/tox
 # make bench - the benchmark suite (bench/README.md); needs the package and
 #              bench/requirements.txt installed in $(BENCH_PYTHON)'s
 #              environment and wrk on PATH. ARGS=--quick for a short run.
+# make bench-smoke - every section once, one tiny round each, into a
+#              temporary directory: does the suite run to its end? (The
+#              figures mean nothing; bench/results is left alone.)
 BENCH_PYTHON ?= python3
 
-.PHONY: bench
+.PHONY: bench bench-smoke
 
 bench:
 	$(BENCH_PYTHON) bench/run.py $(ARGS)
+
+bench-smoke:
+	results=$$(mktemp -d) && $(BENCH_PYTHON) bench/run.py --smoke \
+	    --results $$results $(ARGS) && rm -rf $$results
 
 # make genconfig, genpolicy, docs, api-ref, releasenotes, pep8, py3, cover:
 #   the tox environment of that name, tox installed into .venv-tox first

@@ -21,6 +21,7 @@ import multiprocessing
 import time
 
 from bench import env
+from bench import timing
 
 PG_ADMIN_URL = 'postgresql+psycopg2://postgres@127.0.0.1:5432/postgres'
 PG_DB = 'nai_bench'
@@ -105,7 +106,7 @@ def run(quick=False, tmpdir=None):
     import os
     import tempfile
 
-    duration = 1.0 if quick else 4.0
+    duration = 0.3 if timing.smoke() else 1.0 if quick else 4.0
     levels = (1, 16) if quick else (1, 4, 16)
     results = {'sqlite': [], 'postgresql': [], 'skipped': {}}
     with tempfile.TemporaryDirectory(prefix='nai-bench-conc-') as tmp:

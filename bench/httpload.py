@@ -33,6 +33,7 @@ import urllib.request
 import yaml
 
 from bench import env
+from bench import timing
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -189,7 +190,7 @@ def run(quick=False):
     missing = missing_tools()
     if missing:
         return {'skipped': 'missing: ' + '; '.join(missing), 'runs': []}
-    duration = 2 if quick else 5
+    duration = 1 if timing.smoke() else 2 if quick else 5
     # (server, driver, access log written). uwsgi runs both ways: with the
     # one oslo.log INFO line per request, and without it, as the bare app.
     plan = [('uwsgi', 'memory', True), ('uwsgi', 'memory', False)] if quick \

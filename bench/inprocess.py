@@ -20,10 +20,7 @@ logs by default) and with it off (``request_log=WARN``), which is the
 like-for-like comparison with the bare app, which logs nothing.
 """
 
-import contextlib
 import json
-import os
-import tempfile
 
 import sqlalchemy as sa
 
@@ -112,144 +109,6 @@ def per_request(quick=False):
     return results
 
 
-KEYSTONE_TOKEN = 'bench-keystone-token'
-
-KEYSTONE_CONFIG = """
-[keystone_authtoken]
-www_authenticate_uri = %(url)s
-auth_url = %(url)s
-auth_type = password
-username = nova
-password = %(password)s
-project_name = service
-user_domain_id = default
-project_domain_id = default
-"""
-
-
-@contextlib.contextmanager
-def _keystone_token(tmp):
-    """(token, its project id, how it is validated, configure()).
-
-    ``configure()`` points keystonemiddleware's options at the validator,
-    once the service is configured.
-
-    A real Keystone (``tests/services/keystone.py``, when its virtualenv
-    is built): keystonemiddleware validates the token there once and then
-    answers from its token cache. Otherwise keystonemiddleware's own
-    ``AuthTokenFixture`` stands in for the validation.
-    """
-    from keystoneauth1 import fixture as ksa_fixture
-    from keystonemiddleware import fixture as ksm_fixture
-
-    from nova_attach_ifaces import conf
-    from tests.services import keystone as keystone_service
-    from tests.services import venvs
-
-    venv = venvs.ready(keystone_service.NAME)
-    if venv is not None:
-        keystone = keystone_service.Keystone(venv)
-        try:
-            keystone.start()
-            path = os.path.join(tmp, 'keystone-bench.conf')
-            with open(path, 'w') as f:
-                f.write(KEYSTONE_CONFIG % {'url': keystone.url,
-                                           'password': keystone.password})
-
-            def configure():
-                conf.CONF(['--config-file', path],
-                          project='nova-attach-ifaces',
-                          default_config_files=[])
-            yield (keystone.token('demo-member', 'demo'),
-                   keystone.ids['demo'], 'Keystone (real), cached token',
-                   configure)
-        finally:
-            keystone.close()
-        return
-    auth = ksm_fixture.AuthTokenFixture()
-    auth.setUp()
-    try:
-        token = ksa_fixture.V3Token(user_id='bench', user_name='bench',
-                                    project_id=env.PROJECT,
-                                    project_name='bench')
-        for role in ('member', 'reader'):
-            token.add_role(name=role)
-        auth.add_token(token, token_id=KEYSTONE_TOKEN)
-
-        def configure():
-            conf.CONF.set_override('www_authenticate_uri',
-                                   'http://keystone.invalid/v3',
-                                   group='keystone_authtoken')
-            # The fixture validates the tokens; a plugin must be named.
-            conf.CONF.set_override('auth_type', 'none',
-                                   group='keystone_authtoken')
-        yield (KEYSTONE_TOKEN, env.PROJECT,
-               "keystonemiddleware's AuthTokenFixture", configure)
-    finally:
-        auth.cleanUp()
-
-
-def keystone(quick=False):
-    """List through the keystone pipeline beside noauth2 (no target).
-
-    Both apps and the bare one are timed in interleaved rounds, access log
-    written; the token is validated once and then answered from
-    keystonemiddleware's cache (see :func:`_keystone_token`).
-    """
-    from nova_attach_ifaces.compute import loader
-    from nova_attach_ifaces.compute import memory
-    from nova_attach_ifaces import conf
-    from nova_attach_ifaces import wsgi
-
-    rounds = 5 if quick else 25
-    min_round = 0.03 if quick else 0.05
-    version = VERSIONS[-1]
-    with tempfile.TemporaryDirectory(prefix='nai-bench-ks-') as tmp, \
-            _keystone_token(tmp) as (token, project, validated_by,
-                                     configure):
-        inv = env.make_inventory(ports=10, attached=2, project=project)
-        noauth_token = 'bench:%s' % project
-        with env.service('memory', inv) as noauth_app:
-            configure()
-            conf.CONF.set_override('auth_strategy', 'keystone', group='api')
-            # The same inventory object, as env.Service loads it.
-            original = loader.load_driver
-            loader.load_driver = lambda c: memory.MemoryDriver.from_inventory(
-                c, inv)
-            try:
-                keystone_app = wsgi.load_app(conf.CONF)
-            finally:
-                loader.load_driver = original
-            path = env.list_path()
-
-            def through_keystone():
-                return env.request(keystone_app, 'GET', path, version,
-                                   token=token)
-
-            def through_noauth():
-                return env.request(noauth_app, 'GET', path, version,
-                                   token=noauth_token)
-
-            body = _check(through_keystone())
-            if body != _check(through_noauth()):
-                raise RuntimeError('keystone and noauth2 lists differ')
-            base = baseline.make_app({'list': body})
-            timed = timing.paired({
-                'keystone': through_keystone,
-                'noauth': through_noauth,
-                'baseline': _get(base, path, version)},
-                rounds=rounds, min_round=min_round)
-    return [{'auth': 'keystone', 'validated_by': validated_by,
-             'driver': 'memory', 'version': version, 'op': 'list',
-             'access_log': True,
-             'app_us': timed['keystone']['us'],
-             'noauth_us': timed['noauth']['us'],
-             'baseline_us': timed['baseline']['us'],
-             'ratio': timing.paired_ratio(timed, 'keystone', 'baseline'),
-             'noauth_ratio': timing.paired_ratio(timed, 'noauth',
-                                                 'baseline')}]
-
-
 class _StatementCounter:
     """Count the statements SQLite itself runs, on every pooled connection.
 
@@ -289,6 +148,8 @@ def _queries_per_call(func, calls=10):
 def scaling_ports(quick=False):
     """Measurement 3a: list and show cost against the inventory size."""
     sizes = (10, 1000, 20000) if quick else (10, 1000, 100000)
+    if timing.smoke():
+        sizes = (10, 100)
     rounds = 3 if quick else 9
     min_round = 0.03 if quick else 0.1
     results = []
@@ -327,6 +188,8 @@ def scaling_ports(quick=False):
 def scaling_attachments(quick=False):
     """Measurement 3b: list cost against the attachments of one server."""
     counts = (1, 10, 100) if quick else (1, 10, 100, 500)
+    if timing.smoke():
+        counts = (1, 10)
     rounds = 3 if quick else 5
     min_round = 0.05 if quick else 0.1
     results = []

@@ -123,7 +123,7 @@ def _plots(results, ports, attachments, concurrency):
 
 def _inprocess_section(inproc, lines, targets):
     """In-process cost per request, both access-log modes."""
-    keystone = [r for r in inproc or () if r.get('auth') == 'keystone']
+    # Older runs kept the keystone row in this file; it has its own now.
     inproc = [r for r in inproc or () if r.get('auth') != 'keystone']
     if inproc:
         lines += ['## In-process cost per request', '',
@@ -162,25 +162,6 @@ def _inprocess_section(inproc, lines, targets):
                         worst['ratio'] <= limit,
                         BOUNDS['inprocess' if driver == 'memory'
                                else 'inprocess-sql']))
-        if keystone:
-            lines += ['Through the keystone pipeline (keystonemiddleware; '
-                      'token validated by %s; no target), beside noauth2, '
-                      'access log written, timed in interleaved rounds:'
-                      % keystone[0].get('validated_by', 'its fixture'), '',
-                      '| pipeline | driver | version | operation | us '
-                      '| baseline us | ratio |',
-                      '|---|---|---|---|---:|---:|---:|']
-            for r in keystone:
-                lines.append('| keystone | %s | %s | %s | %.0f | %.0f | '
-                             '%.2fx |' % (r['driver'], r['version'],
-                                          r['op'], r['app_us'],
-                                          r['baseline_us'], r['ratio']))
-                lines.append('| noauth2 | %s | %s | %s | %.0f | %.0f | '
-                             '%.2fx |' % (r['driver'], r['version'],
-                                          r['op'], r['noauth_us'],
-                                          r['baseline_us'],
-                                          r['noauth_ratio']))
-            lines.append('')
 
 
 def _http_section(http, lines, targets):
@@ -362,7 +343,14 @@ def _rss_section(rss, lines, targets):
         lines.append('')
 
 
-def write(results, meta):
+def write(results, meta, summarisers=()):
+    """summary.md and the plots from ``results``' JSON files.
+
+    ``summarisers``: ``(name, function)`` pairs of the sections whose
+    module summarises its own rows: ``function(data, lines, targets)``
+    gets the data of ``NAME.json`` (None if it is not there), appends its
+    markdown lines and any ``(target, measured, met, bounded by)`` tuples.
+    """
     inproc = _load(results, 'inprocess')
     ports = _load(results, 'scaling_ports')
     attachments = _load(results, 'scaling_attachments')
@@ -373,7 +361,8 @@ def write(results, meta):
     lines = ['# Benchmark summary', '',
              'Machine: %(nproc)s CPUs, %(cpu)s, Python %(python)s; '
              'commit %(commit)s, %(date)s%(quick)s.' % dict(
-                 meta, quick=' (--quick)' if meta.get('quick') else ''),
+                 meta, quick=' (--smoke: no figures)' if meta.get('smoke')
+                 else ' (--quick)' if meta.get('quick') else ''),
              '']
     targets = []
     _inprocess_section(inproc, lines, targets)
@@ -383,6 +372,8 @@ def write(results, meta):
     _concurrency_section(concurrency, lines, targets)
     _writes_section(writes, lines, targets)
     _rss_section(rss, lines, targets)
+    for name, summarise in summarisers:
+        summarise(_load(results, name), lines, targets)
     _plots(results, ports, attachments, concurrency)
     head = ['## Targets', '', '| target | measured | | bounded by |',
             '|---|---|---|---|']

@@ -17,11 +17,16 @@ The mix: 40% list, 40% show, 10% attach, 10% detach.
 """
 
 import json
+import os
+import subprocess
 import sys
 
 import psutil
 
 from bench import env
+from bench import timing
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _rss_mib():
@@ -57,6 +62,22 @@ def main():
             # Growth after the first tenth (caches and pools filled).
             'growth_after_warmup_mib': samples[-1][1] - warm,
         }))
+
+
+def run(quick=False):
+    """Each driver's worker in a process of its own; the JSON they print."""
+    runs = []
+    plan = [('memory', 10000)] if quick else [('memory', 100000),
+                                              ('sql', 20000)]
+    if timing.smoke():
+        plan = [('memory', 100)]
+    for driver, requests in plan:
+        out = subprocess.run(
+            [sys.executable, '-m', 'bench.rss', driver, str(requests)],
+            cwd=REPO, capture_output=True, text=True, check=True,
+            env=dict(os.environ, PYTHONPATH=REPO))
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return runs
 
 
 if __name__ == '__main__':

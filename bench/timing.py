@@ -12,8 +12,19 @@
 """Microseconds per call: the median of timed rounds."""
 
 import gc
+import os
 import statistics
 import time
+
+
+def smoke():
+    """A ``bench/run.py --smoke`` run: one tiny round of everything.
+
+    It checks that every section runs to its end (the test suite does
+    this); its figures mean nothing. The environment variable carries it
+    to the sections that run in processes of their own.
+    """
+    return bool(os.environ.get('NAI_BENCH_SMOKE'))
 
 
 def per_call_us(func, rounds=7, min_round=0.15):
@@ -25,6 +36,8 @@ def per_call_us(func, rounds=7, min_round=0.15):
     answers). The garbage collector stays on: a real worker pays for its
     collections too.
     """
+    if smoke():
+        rounds, min_round = 1, 0.002
     deadline = time.perf_counter() + min_round
     while time.perf_counter() < deadline:
         func()
@@ -57,6 +70,8 @@ def paired(funcs, rounds=7, min_round=0.15):
     function alike, so the ratios between them hold even when absolute
     figures move.
     """
+    if smoke():
+        rounds, min_round = 1, 0.002
     results = {name: [] for name in funcs}
     calls = {}
     for name, func in funcs.items():

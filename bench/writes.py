@@ -38,6 +38,7 @@ import time
 
 from bench import env
 from bench import httpload
+from bench import timing
 
 WORKERS = 4
 VERSION = '2.70'
@@ -311,7 +312,7 @@ def _backend_run(backend, levels, duration, tmp):
 
 
 def run(quick=False):
-    duration = 2 if quick else 5
+    duration = 1 if timing.smoke() else 2 if quick else 5
     levels = (1, 16) if quick else (1, 4, 16, 64)
     results = {'workers': WORKERS, 'duration_s': duration, 'skipped': {}}
     if not os.path.exists(os.path.join(httpload.BIN, 'gunicorn')):

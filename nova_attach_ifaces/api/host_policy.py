@@ -24,13 +24,9 @@ resolves it: against the host's configuration directories, not ours.
 
 import os
 
-from oslo_config import cfg
 from oslo_policy import opts as policy_opts
 
 GROUP = 'oslo_policy'
-
-# Where an option's value comes from when nobody set it.
-_UNSET = (cfg.Locations.opt_default, cfg.Locations.set_default)
 
 
 def inherit(ours, host):
@@ -48,9 +44,14 @@ def inherit(ours, host):
     for _group, opts in policy_opts.list_opts():
         for opt in opts:
             name = opt.dest
-            # No location at all: an option with no default, unset.
+            # Ours when an operator set it: in a config file, on the
+            # command line or in the environment. Not a set_override():
+            # oslo.config keeps reporting that location after the
+            # override is cleared (reset() leaves it behind), so it
+            # cannot tell whether the override is still there. No
+            # location at all: an option with no default, unset.
             where = ours.get_location(name, GROUP)
-            if where is not None and where.location not in _UNSET:
+            if where is not None and where.location.is_user_controlled:
                 own.append(name)
                 continue
             value = host[GROUP][name]

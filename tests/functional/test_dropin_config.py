@@ -28,6 +28,7 @@ from paste import deploy
 import webob
 
 from nova_attach_ifaces.api import dropin
+from nova_attach_ifaces import conf
 from tests.functional import test_dropin
 
 HOST_CONF = """
@@ -86,6 +87,19 @@ class TestHostPolicy(FilterTestCase):
         # admin_or_owner rule lets a project member with no role show.
         self.assertEqual(200, self.status(port='PORT1', roles=''))
         self.assertIn('enforce_new_defaults=False', self.logs.output)
+
+    def test_cleared_override_is_not_ours(self):
+        # An override set and cleared earlier in the process (a test
+        # fixture, a tool) leaves oslo.config reporting set_override as
+        # the option's location; the host's values must still apply.
+        for name, value in (('policy_file', 'stale.yaml'),
+                            ('enforce_new_defaults', True)):
+            conf.CONF.set_override(name, value, group='oslo_policy')
+            conf.CONF.clear_override(name, group='oslo_policy')
+        conf.CONF.reset()
+        self.load()
+        self.assertEqual(403, self.status())
+        self.assertEqual(200, self.status(port='PORT1', roles=''))
 
     def test_ours_wins_when_set(self):
         our_policy = os.path.join(self.tempdir, 'our-policy.yaml')

@@ -452,3 +452,57 @@ class TestMariaDBConnectionLostAtBegin(_PostgreSQL):
         self.assertEqual(before, self.dump())
         # The next request gets a new connection: no restart needed.
         self.assertEqual(200, self.attach(net_id=self.ids['NET']).status_int)
+
+
+class TestMariaDBConnectionLostAtCheckin(_PostgreSQL):
+    """MariaDB: the connection dies as a refused write hands it back.
+
+    An attach refused inside its transaction (a 409) returns its
+    connection to the pool, which rolls it back and then restores the
+    isolation level the transaction set (READ COMMITTED), both on the
+    DBAPI connection directly, outside SQLAlchemy's error wrapping. A
+    connection lost there must be a 503 like any other, not the DBAPI's
+    own exception (500). Found by the database outage run.
+    """
+
+    backend = sql_backends.MYSQL
+
+    def test_connection_lost_after_the_rollback_is_503(self):
+        before = self.dump()
+        engine = self.driver.inner.db.engine
+        rollback = engine.dialect.do_rollback
+        events, killed = [], []
+
+        # The server ends the connection right after the pool's rollback
+        # of the write transaction's connection, before the pool restores
+        # its isolation level (the request path's reads are handed back
+        # too: not those).
+        def rollback_then_kill(dbapi_connection):
+            rollback(dbapi_connection)
+            if events[-2:] == ['begin', 'reset'] and not killed:
+                thread = dbapi_connection.thread_id()
+                with self.side.connect() as side:
+                    side.execute(sa.text('KILL CONNECTION %d' % thread))
+                killed.append(thread)
+
+        def begin(connection):
+            events.append('begin')
+
+        def reset(dbapi_connection, record, state):
+            events.append('reset')
+
+        for target, name, listener in ((engine, 'begin', begin),
+                                       (engine.pool, 'reset', reset)):
+            sa.event.listen(target, name, listener)
+            self.addCleanup(sa.event.remove, target, name, listener)
+        engine.dialect.do_rollback = rollback_then_kill
+        self.addCleanup(setattr, engine.dialect, 'do_rollback', rollback)
+        # PORT1 is attached to SERVER already: the attach is refused
+        # after its first reads, inside its write transaction.
+        response = self.attach(port_id=self.ids['PORT1'])
+        self.assertEqual(1, len(killed))
+        self.assertFault(response, 503, 'serviceUnavailable')
+        self.assertEqual(before, self.dump())
+        # The next request gets a new connection: no restart needed.
+        self.assertFault(self.attach(port_id=self.ids['PORT1']), 409,
+                         'conflictingRequest')

@@ -198,28 +198,31 @@ class Database:
     @contextlib.contextmanager
     def writer(self):
         """One read-write transaction (IMMEDIATE on SQLite)."""
-        with self._ctx.writer.using(_TxnContext()) as session:
-            # Procuring the connection here, first, with the options, is
-            # what makes SQLite's BEGIN an IMMEDIATE one, and MariaDB's
-            # transaction READ COMMITTED.
-            options = {migration.IMMEDIATE: True}
-            dialect = session.get_bind().dialect
-            if dialect.name == 'mysql':
-                # As on PostgreSQL, each statement sees what other
-                # transactions committed before it, in particular once a
-                # row lock this transaction waited for is granted; under
-                # REPEATABLE READ it would keep reading an older snapshot
-                # and only lose in the UNIQUE constraints.
-                options['isolation_level'] = 'READ COMMITTED'
-            try:
+        dialect = self.engine.dialect
+        try:
+            with self._ctx.writer.using(_TxnContext()) as session:
+                # Procuring the connection here, first, with the options,
+                # is what makes SQLite's BEGIN an IMMEDIATE one, and
+                # MariaDB's transaction READ COMMITTED.
+                options = {migration.IMMEDIATE: True}
+                if dialect.name == 'mysql':
+                    # As on PostgreSQL, each statement sees what other
+                    # transactions committed before it, in particular
+                    # once a row lock this transaction waited for is
+                    # granted; under REPEATABLE READ it would keep reading
+                    # an older snapshot and only lose in the UNIQUE
+                    # constraints.
+                    options['isolation_level'] = 'READ COMMITTED'
                 session.connection(execution_options=options)
-            except dialect.loaded_dbapi.Error as e:
-                # The isolation level is set on the DBAPI connection
-                # directly, outside SQLAlchemy's error wrapping: a
-                # connection lost there must read as one (503), not as
-                # the DBAPI's own exception (500).
-                raise _wrapped(e, None, None, dialect, True) from e
-            yield session
+                yield session
+        except dialect.loaded_dbapi.Error as e:
+            # Two DBAPI calls happen outside SQLAlchemy's error wrapping:
+            # setting the isolation level on the connection, and the
+            # pool's rollback when the connection is handed back (after
+            # any error of the block, a 409 among them). A connection lost
+            # there must read as one (503), not as the DBAPI's own
+            # exception (500).
+            raise _wrapped(e, None, None, dialect, True) from e
 
     @contextlib.contextmanager
     def read_connection(self):

@@ -162,7 +162,14 @@ class HostedDriver(driver.ComputeDriver):
                 raise
             # The backend's view after the plug: Neutron reports the port
             # ACTIVE once it is wired; the sql backend once bound.
-            port = self.backend.show_port(context, port.id)
+            try:
+                port = self.backend.show_port(context, port.id)
+            except exception.ComputeUnavailable:
+                # The attach is done (bound, plugged): answer with the port
+                # as bound rather than a 503 over a NIC that is there.
+                LOG.warning('Port %s is plugged into server %s but the '
+                            'network backend is unavailable; answering '
+                            'with the port as bound', port.id, server.id)
             return port.attachment(tag)
 
     def _release(self, context, port_id, created):

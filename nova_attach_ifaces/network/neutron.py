@@ -45,13 +45,13 @@ naming the ``[neutron]`` options to check, and answered with
 
 Orphans: a port created by an attach that fails later (the hypervisor
 could not plug it) is deleted by the compute driver through
-:meth:`delete_port`. When that delete cannot reach Neutron, the port id is
-kept and the delete is retried before every later call of this backend
-(in this process) until Neutron confirms it; nothing is retried while the
-list is empty, so the budget above holds.
+:meth:`delete_port`; when that delete cannot reach Neutron, or a create's
+answer never came, the port is found and deleted before a later call of
+this backend, in this process (:mod:`.neutron_orphans`). Each port this
+backend creates carries its attach's marker in ``binding:profile`` for
+that.
 """
 
-import collections
 import threading
 
 from keystoneauth1 import adapter as ksa_adapter
@@ -59,11 +59,13 @@ from keystoneauth1 import exceptions as ksa_exc
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import token_endpoint
 from oslo_log import log as logging
+from oslo_utils import uuidutils
 
 from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.conf import neutron as neutron_conf
 from nova_attach_ifaces.network import backend
+from nova_attach_ifaces.network import neutron_orphans
 
 LOG = logging.getLogger(__name__)
 
@@ -131,8 +133,8 @@ class NeutronBackend(backend.NetworkBackend):
             conf, group, auth=auth)
         self._service = ks_loading.load_adapter_from_conf_options(
             conf, group, session=self._session, auth=auth)
-        self._orphans = collections.OrderedDict()
-        self._orphans_lock = threading.Lock()
+        self._orphans = neutron_orphans.Orphans(
+            grace=conf[group].timeout or neutron_conf.DEFAULT_TIMEOUT)
         self._bind_locks = [threading.Lock() for _ in range(BIND_LOCKS)]
 
     def close(self):
@@ -202,22 +204,12 @@ class NeutronBackend(backend.NetworkBackend):
         return exception.NetworkServiceError(
             request_id=getattr(context, 'request_id', None))
 
-    # Orphans: ports we created whose delete could not reach Neutron.
-
     def _delete_orphans(self, context):
-        if not self._orphans:
-            return
-        with self._orphans_lock:
-            for port_id in list(self._orphans):
-                try:
-                    self._delete(context, port_id)
-                except exception.NetworkServiceUnavailable:
-                    return
-                except exception.ComputeError:
-                    LOG.exception('Cannot delete orphan port %s', port_id)
-                self._orphans.pop(port_id, None)
-                LOG.info('Deleted port %s left by a failed attach',
-                         port_id)
+        self._orphans.clean(
+            lambda server_id: self._request(
+                context, 'GET', PORTS, params={'device_id': server_id}
+            )['ports'],
+            lambda port_id: self._delete(context, port_id))
 
     def _delete(self, context, port_id):
         try:
@@ -295,12 +287,18 @@ class NeutronBackend(backend.NetworkBackend):
                 'binding:host_id': host}
         if fixed_ip is not None:
             port['fixed_ips'] = [{'ip_address': fixed_ip}]
+        # Finds the port if the answer is lost (see neutron_orphans).
+        marker = uuidutils.generate_uuid(dashed=False)
+        port['binding:profile'] = {neutron_orphans.PROFILE_KEY: marker}
         try:
             body = self._request(context, 'POST', PORTS,
                                  json={'port': port})
         except _Refused as e:
             raise self._create_refused(context, e, device_id, net_id,
                                        fixed_ip)
+        except exception.NetworkServiceUnavailable:
+            self._orphans.add_possible(marker, device_id)
+            raise
         return to_port(body['port'])
 
     def _create_refused(self, context, refused, device_id, net_id,
@@ -372,6 +370,5 @@ class NeutronBackend(backend.NetworkBackend):
         except exception.NetworkServiceUnavailable:
             # The attach that created it failed and Neutron is away: keep
             # it, to delete it when Neutron answers again (module doc).
-            with self._orphans_lock:
-                self._orphans[port_id] = None
+            self._orphans.add_known(port_id)
             raise

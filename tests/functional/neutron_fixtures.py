@@ -74,6 +74,14 @@ class NeutronTestCase(testtools.TestCase):
             user_id=self.keystone.ids[user],
             project_id=self.keystone.ids[project], roles=roles)
 
+    def admin_context(self):
+        """The context of the cloud's admin (``is_admin``, admin token)."""
+        return nai_context.RequestContext(
+            auth_token=self.keystone.token('admin', 'admin'),
+            user_id=self.keystone.ids['admin'],
+            project_id=self.keystone.ids['admin-project'],
+            roles=['admin', 'member', 'reader'], is_admin=True)
+
     def sdk(self, user='admin', project='admin'):
         """An openstacksdk connection of ``user`` through the catalog."""
         if (user, project) not in self._sdks:

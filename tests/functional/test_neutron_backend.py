@@ -17,6 +17,7 @@ in Neutron itself, as its admin sees it.
 
 import hashlib
 import logging
+import time
 import uuid
 
 import fixtures
@@ -346,6 +347,33 @@ class TestFaults(BackendTestCase):
         self.assertIn('Cannot use Neutron with the [neutron] options',
                       log.output)
         self.assertIn('region_name', log.output)
+
+    def test_create_whose_answer_is_lost_leaves_no_orphan(self):
+        frozen = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
+            self.keystone, timeout=2))
+        self.addCleanup(frozen.close)
+        net = self.make_network()
+        # An admin's attach: the POST is the first call, the one frozen.
+        admin = self.admin_context()
+        self.neutron.pause()
+        self.addCleanup(self.neutron.resume)
+        self.assertRaises(
+            exception.NetworkServiceUnavailable, frozen.create_port, admin,
+            self.server, self.keystone.ids['demo'], 'compute-1', net.id)
+        self.neutron.resume()
+        # Neutron makes the port once it runs again, after the attach
+        # gave up on it.
+        made = self._wait_for_port(self.server)
+        self.assertEqual([], frozen.list_ports(self.demo, self.server))
+        self.assertIsNone(self.neutron_port(made.id))
+
+    def _wait_for_port(self, device_id, limit=60):
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            for port in self.sdk().network.ports(device_id=device_id):
+                return port
+            time.sleep(0.5)
+        self.fail('Neutron never made the port of the frozen create')
 
     def test_refused_service_credentials(self):
         log = self.useFixture(fixtures.FakeLogger(

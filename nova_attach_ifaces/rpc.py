@@ -30,6 +30,7 @@ import oslo_messaging
 
 from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import hypervisor
 from nova_attach_ifaces import context as nai_context
 from nova_attach_ifaces.network import backend
 
@@ -56,7 +57,8 @@ def register(cls):
     return cls
 
 
-for _cls in (driver.Server, driver.FixedIp, driver.Attachment, backend.Port):
+for _cls in (driver.Server, driver.FixedIp, driver.Attachment, backend.Port,
+             hypervisor.Nic):
     register(_cls)
 
 

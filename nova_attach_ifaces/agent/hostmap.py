@@ -136,6 +136,12 @@ class HostMap:
                 sa.select(_TABLE.c.server_id).where(
                     _TABLE.c.host == host)).scalars())
 
+    def hosts(self):
+        """Every host that reports a server, sorted."""
+        with self.db.reader() as session:
+            return sorted(session.execute(
+                sa.select(_TABLE.c.host).distinct()).scalars())
+
     def host_of(self, server_id):
         """The host that has ``server_id``.
 

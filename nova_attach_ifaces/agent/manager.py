@@ -12,16 +12,26 @@
 """The RPC endpoint a compute agent serves (server side of :mod:`.rpcapi`).
 
 Each method runs on the agent's own host, against its hypervisor, with the
-caller's request context. Domain exceptions raised here travel back to the
-caller as themselves (see :mod:`nova_attach_ifaces.rpc`).
+caller's request context (for the log only: the hypervisor takes none).
+Domain exceptions raised here travel back to the caller as themselves (see
+:mod:`nova_attach_ifaces.rpc`) and are expected: oslo.messaging logs them
+at DEBUG, not as the agent's own failures.
+
+Plug and unplug of one server run one at a time here, whichever API
+worker sent them: the hypervisor contract leaves that serialisation to its
+caller, and an API worker's own lock only covers its own requests.
 """
 
 from oslo_log import log as logging
 import oslo_messaging
 
 from nova_attach_ifaces.agent import rpcapi
+from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import hosted
 
 LOG = logging.getLogger(__name__)
+
+_expected = oslo_messaging.expected_exceptions(exception.ComputeError)
 
 
 class AgentManager:
@@ -29,13 +39,53 @@ class AgentManager:
 
     :param host: this agent's ``[DEFAULT] host``.
     :param hypervisor: this host's hypervisor.
+    :param server_lock: the per-server locks plug and unplug hold (the
+        agent's reconciliation holds the same ones).
     """
 
     target = oslo_messaging.Target(version=rpcapi.VERSION)
 
-    def __init__(self, host, hypervisor):
+    def __init__(self, host, hypervisor, server_lock=None):
         self.host = host
         self.hypervisor = hypervisor
+        self.server_lock = server_lock or hosted.ServerLocks()
 
     def ping(self, context):
         return {'host': self.host, 'version': rpcapi.VERSION}
+
+    @_expected
+    def get_server(self, context, server_id):
+        return self.hypervisor.get_server(server_id)
+
+    @_expected
+    def list_servers(self, context, project_id=None):
+        return self.hypervisor.list_servers(project_id)
+
+    @_expected
+    def list_nics(self, context, server_id):
+        return self.hypervisor.list_nics(server_id)
+
+    @_expected
+    def get_server_nics(self, context, server_id):
+        return self.hypervisor.get_server_nics(server_id)
+
+    @_expected
+    def plug(self, context, server_id, port_id, mac_address, vif_type='tap',
+             vif_details=None, tag=None, created=False):
+        with self.server_lock(server_id):
+            LOG.info('Plugging port %(port)s into server %(server)s',
+                     {'port': port_id, 'server': server_id})
+            return self.hypervisor.plug(
+                server_id, port_id, mac_address, vif_type=vif_type,
+                vif_details=vif_details, tag=tag, created=created)
+
+    @_expected
+    def unplug(self, context, server_id, port_id, mac_address=None):
+        with self.server_lock(server_id):
+            LOG.info('Unplugging port %(port)s from server %(server)s',
+                     {'port': port_id, 'server': server_id})
+            return self.hypervisor.unplug(server_id, port_id, mac_address)
+
+    @_expected
+    def set_locked(self, context, server_id, locked):
+        return self.hypervisor.set_locked(server_id, locked)

@@ -22,12 +22,19 @@ uncapped).
 
 API version history:
 
-* 1.0: ``ping``, and the hypervisor half of attach and detach.
+* 1.0: ``ping``, and the hypervisor half of attach and detach: the
+  methods of :class:`~nova_attach_ifaces.compute.hypervisor.Hypervisor`
+  (``get_server``, ``list_servers``, ``list_nics``, ``get_server_nics``,
+  ``plug``, ``unplug``, ``set_locked``), same arguments.
 
 Every call goes to one host (``server=host``) and waits at most ``[DEFAULT]
 rpc_response_timeout`` seconds; a host that does not answer in time, or a
 message bus that cannot be reached, is :class:`ComputeHostUnavailable`
-(503) naming the host. The request message expires in the broker when the
+(503) naming the host. ``unplug`` waits for the guest to release the
+device, which can take longer: it waits up to ``[DEFAULT]
+long_rpc_timeout`` while the agent sends heartbeats, and fails as fast as
+any other call when the agent sends none (oslo.messaging's call monitor,
+as Nova's long calls). The request message expires in the broker when the
 call times out (oslo.messaging sets its TTL), so an agent that was down
 never acts later on a request its caller already gave up on.
 """
@@ -69,16 +76,22 @@ class AgentAPI:
     def can_send_version(self, version):
         return self.client.can_send_version(version)
 
-    def call(self, context, host, method, version='1.0', **kwargs):
+    def call(self, context, host, method, version='1.0', long=False,
+             **kwargs):
         """Call ``method`` on ``host``'s agent and return its answer.
 
         The domain exceptions the agent raises arrive as themselves.
 
+        :param long: wait up to ``[DEFAULT] long_rpc_timeout`` for an agent
+            that keeps sending heartbeats.
         :raises ComputeHostUnavailable: no answer in time, or no bus.
         """
         timeout = self.conf.rpc_response_timeout
-        cctxt = self.client.prepare(server=host, version=version,
-                                    timeout=timeout)
+        options = {'timeout': timeout, 'retry': self._retry()}
+        if long:
+            options.update(timeout=self.conf.long_rpc_timeout,
+                           call_monitor_timeout=timeout)
+        cctxt = self.client.prepare(server=host, version=version, **options)
         try:
             return cctxt.call(context, method, **kwargs)
         except oslo_messaging.MessagingTimeout:
@@ -95,6 +108,44 @@ class AgentAPI:
             raise exception.ComputeHostUnavailable(
                 host=host, reason='message bus unreachable')
 
+    def _retry(self):
+        # oslo.messaging reconnects to a broker that is away before it
+        # sends, forever unless told otherwise: a request would hang for
+        # as long as the broker is away. A bounded number of attempts
+        # makes it a 503 instead.
+        return self.conf.compute_agent.send_retries
+
     def ping(self, context, host):
         """``{'host': ..., 'version': ...}`` of ``host``'s agent."""
         return self.call(context, host, 'ping')
+
+    def get_server(self, context, host, server_id):
+        return self.call(context, host, 'get_server', server_id=server_id)
+
+    def list_servers(self, context, host, project_id=None):
+        return self.call(context, host, 'list_servers',
+                         project_id=project_id)
+
+    def list_nics(self, context, host, server_id):
+        return self.call(context, host, 'list_nics', server_id=server_id)
+
+    def get_server_nics(self, context, host, server_id):
+        server, nics = self.call(context, host, 'get_server_nics',
+                                 server_id=server_id)
+        return server, nics
+
+    def plug(self, context, host, server_id, port_id, mac_address,
+             vif_type='tap', vif_details=None, tag=None, created=False):
+        return self.call(context, host, 'plug', server_id=server_id,
+                         port_id=port_id, mac_address=mac_address,
+                         vif_type=vif_type, vif_details=vif_details,
+                         tag=tag, created=created)
+
+    def unplug(self, context, host, server_id, port_id, mac_address=None):
+        return self.call(context, host, 'unplug', long=True,
+                         server_id=server_id, port_id=port_id,
+                         mac_address=mac_address)
+
+    def set_locked(self, context, host, server_id, locked):
+        return self.call(context, host, 'set_locked', server_id=server_id,
+                         locked=locked)

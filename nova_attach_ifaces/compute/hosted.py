@@ -44,7 +44,7 @@ from nova_attach_ifaces.compute import exception
 LOG = logging.getLogger(__name__)
 
 
-class _ServerLocks:
+class ServerLocks:
     """One lock per server id, made on first use.
 
     Never shrinks: the servers are one host's (or one deployment's)
@@ -70,7 +70,7 @@ class HostedDriver(driver.ComputeDriver):
         super().__init__(conf)
         self.hypervisor = hypervisor
         self.backend = backend
-        self._server_lock = _ServerLocks()
+        self._server_lock = ServerLocks()
 
     def close(self):
         self.hypervisor.close()
@@ -85,7 +85,7 @@ class HostedDriver(driver.ComputeDriver):
         return self.hypervisor.list_servers(project_id)
 
     def server_host(self, server):
-        return self.hypervisor.host
+        return self.hypervisor.server_host(server.id)
 
     # Reads.
 
@@ -140,7 +140,7 @@ class HostedDriver(driver.ComputeDriver):
 
     def attach_interface(self, context, server, net_id=None, port_id=None,
                          fixed_ip=None, tag=None):
-        host = self.hypervisor.host
+        host = self.hypervisor.server_host(server.id)
         with self._server_lock(server.id):
             self._check_limit(context, server, port_id)
             created = port_id is None

@@ -85,8 +85,27 @@ class Hypervisor(metaclass=abc.ABCMeta):
         """
         return self.conf.host
 
+    def server_host(self, server_id):
+        """The host ``server_id`` is on, which its ports are bound to.
+
+        This host, for a hypervisor of one host; the API side of the
+        per-host agents looks it up for each server.
+        """
+        return self.host
+
     def close(self):
         """Release connections and threads (tests, tools, shutdown)."""
+
+    def watch_servers(self, callback):
+        """Call ``callback(server_id, present)`` from now on whenever a
+        server is defined (``present`` true) or undefined on this host,
+        from any thread.
+
+        :returns: whether this hypervisor sends such events; the default
+            sends none, and the per-host agent then finds new servers by
+            its periodic reports only.
+        """
+        return False
 
     @abc.abstractmethod
     def get_server(self, server_id):

@@ -11,9 +11,11 @@
 #    under the License.
 """Options of the per-host compute agents and of the RPC API to them.
 
-``[compute_agent]`` is read by ``nova-attach-ifaces-compute``, the agent
-on each hypervisor host; ``[upgrade_levels]`` by the API workers that call
-the agents. The agent's name on the bus is ``[DEFAULT] host``.
+``[compute_agent] report_interval`` is read by
+``nova-attach-ifaces-compute``, the agent on each hypervisor host;
+``[compute_agent] send_retries`` and ``[upgrade_levels]`` by the API
+workers that call the agents. The agent's name on the bus is ``[DEFAULT]
+host``.
 """
 
 from oslo_config import cfg
@@ -33,6 +35,17 @@ OPTS = [
              'event; this interval bounds how late a new domain can become '
              'usable through the API when an event was missed (the agent '
              'was reconnecting to libvirt or to the database).'),
+    cfg.IntOpt(
+        'send_retries',
+        default=2,
+        min=0,
+        help='How many times an API worker reconnects to the message bus '
+             'to send one call to a compute agent before it answers 503. '
+             'oslo.messaging waits [oslo_messaging_rabbit] '
+             'rabbit_retry_interval seconds before the first attempt and '
+             'rabbit_retry_backoff more before each next one, so the '
+             'default gives up after about 4 seconds, well within the '
+             'rpc_response_timeout a caller waits anyway.'),
 ]
 
 UPGRADE_OPTS = [

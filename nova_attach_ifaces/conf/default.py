@@ -28,6 +28,18 @@ OPTS = [
              'it (binding:host_id), and notifications name it. It must be '
              'unique among the agents on one transport and stable across '
              'restarts.'),
+    cfg.IntOpt(
+        'long_rpc_timeout',
+        default=1800,
+        min=1,
+        help='Seconds an API worker waits for a compute agent\'s answer to '
+             'a call that may take long: unplugging a NIC, which waits for '
+             'the guest to release it (on the agent, [libvirt] '
+             'device_detach_timeout times device_detach_attempts). Meanwhile '
+             'the agent sends a heartbeat every few seconds, and a call '
+             'whose agent sends none for [DEFAULT] rpc_response_timeout '
+             'seconds fails at once: a dead agent is found as fast as for '
+             'any other call. Nova\'s option of the same name.'),
 ]
 
 

@@ -19,6 +19,11 @@ its own option objects here too means a configuration file is checked as
 a whole at start and tests can override them first; the generator config
 names oslo.messaging's namespace for the sample.
 
+``[oslo_messaging_notifications] retry`` defaults to 1 rather than
+oslo.messaging's -1 (reconnect forever): a notification is sent in the
+request that it reports, which must not hang while the bus is away (the
+notification is then logged as lost, and the change goes on).
+
 ``control_exchange`` defaults to ``nova``: the exchange where consumers of
 Nova's notifications (ceilometer and the like) already listen. Our RPC
 topic (``nova-attach-ifaces-compute``) is our own, so sharing the exchange
@@ -39,6 +44,7 @@ _UNLISTED = [
 ]
 
 CONTROL_EXCHANGE = 'nova'
+NOTIFICATION_RETRIES = 1
 
 
 def register_opts(conf):
@@ -55,3 +61,5 @@ def register_opts(conf):
     # On this ConfigOpts only (oslo.messaging's set_transport_defaults
     # would change the option objects shared with a host process).
     conf.set_default('control_exchange', CONTROL_EXCHANGE)
+    conf.set_default('retry', NOTIFICATION_RETRIES,
+                     group='oslo_messaging_notifications')

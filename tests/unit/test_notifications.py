@@ -184,6 +184,20 @@ class TestInterfaceNotifications(base.BaseTestCase):
         data = self.assertPayload(end, 'instance.interface_detach.end')
         self.assertEqual([conformance.PORT_A2], self.ports(data))
 
+    def test_a_bus_that_is_away_does_not_fail_or_hold_the_change(self):
+        # Nothing listens on port 9 (discard) of the loopback address: the
+        # notifier gives up after [oslo_messaging_notifications] retry.
+        self.config.config(transport_url='rabbit://guest:guest@127.0.0.1:9/')
+        self.assertEqual(1, self.conf.oslo_messaging_notifications.retry)
+        drv = self.driver()
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        att = drv.attach_interface(self.ctx, server,
+                                   port_id=conformance.PORT_A_FREE)
+        self.assertEqual(conformance.PORT_A_FREE, att.port_id)
+        self.assertIn(conformance.PORT_A_FREE,
+                      [a.port_id for a in drv.list_interfaces(self.ctx,
+                                                              server)])
+
     def test_detach_of_a_port_not_attached_sends_nothing(self):
         drv = self.driver()
         server = drv.get_server(self.ctx, conformance.SERVER_A1)

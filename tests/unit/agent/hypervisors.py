@@ -1,0 +1,101 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""A hypervisor of this test suite: servers and NICs in memory.
+
+The RPC plumbing between the API side and an agent is the same whatever
+the agent's hypervisor; this one lets those tests run without QEMU (the
+three-host tests use the real one). It follows the contract of
+:class:`nova_attach_ifaces.compute.hypervisor.Hypervisor`, including its
+server events, and can hold a plug until the test lets it go.
+"""
+
+import dataclasses
+import threading
+
+from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import hypervisor
+
+
+class MemoryHypervisor(hypervisor.Hypervisor):
+
+    def __init__(self, conf, servers=()):
+        super().__init__(conf)
+        self.servers = {server.id: server for server in servers}
+        self.nics = {server.id: [] for server in servers}
+        self.callbacks = []
+        #: Cleared: plug() waits until it is set again.
+        self.plug_allowed = threading.Event()
+        self.plug_allowed.set()
+        self.plug_started = threading.Event()
+        self._lock = threading.Lock()
+
+    def define(self, server_id, project_id='p'):
+        with self._lock:
+            self.servers[server_id] = driver.Server(server_id, project_id)
+            self.nics[server_id] = []
+        for callback in self.callbacks:
+            callback(server_id, True)
+
+    def undefine(self, server_id):
+        with self._lock:
+            del self.servers[server_id]
+            del self.nics[server_id]
+        for callback in self.callbacks:
+            callback(server_id, False)
+
+    def watch_servers(self, callback):
+        self.callbacks.append(callback)
+        return True
+
+    def _server(self, server_id):
+        try:
+            return self.servers[server_id]
+        except KeyError:
+            raise exception.ServerNotFound(server_id=server_id)
+
+    def get_server(self, server_id):
+        return self._server(server_id)
+
+    def list_servers(self, project_id=None):
+        return [server for server in self.servers.values()
+                if project_id in (None, server.project_id)]
+
+    def list_nics(self, server_id):
+        self._server(server_id)
+        return list(self.nics[server_id])
+
+    def plug(self, server_id, port_id, mac_address, vif_type='tap',
+             vif_details=None, tag=None, created=False):
+        self._server(server_id)
+        self.plug_started.set()
+        self.plug_allowed.wait()
+        nic = hypervisor.Nic(port_id, mac_address, tag, created)
+        with self._lock:
+            self.nics[server_id].append(nic)
+        return nic
+
+    def unplug(self, server_id, port_id, mac_address=None):
+        self._server(server_id)
+        with self._lock:
+            for nic in self.nics[server_id]:
+                if nic.port_id == port_id or (
+                        mac_address and nic.mac_address == mac_address):
+                    self.nics[server_id].remove(nic)
+                    return nic
+        raise exception.InterfaceNotAttached(server_id=server_id,
+                                             port_id=port_id)
+
+    def set_locked(self, server_id, locked):
+        with self._lock:
+            self.servers[server_id] = dataclasses.replace(
+                self._server(server_id), locked=locked)

@@ -141,6 +141,12 @@ def check_locked(connection):
                                                      head))
 
 
+def check(engine):
+    """Raise :class:`SchemaNotReady` unless ``engine``'s schema is at head."""
+    with engine.connect() as connection:
+        check_locked(connection)
+
+
 def upgrade(engine, revision='head'):
     """Create or upgrade the schema to ``revision``; safe to run anywhere."""
     with engine.connect() as connection:

@@ -36,6 +36,7 @@ from tests.unit import sql_backends
 NET = '11111111-1111-4111-8111-111111111111'
 SERVER = '41111111-1111-4111-8111-111111111111'
 PROJECT = 'p1'
+INITIAL_REVISION = '8f1c2a3b4d5e'
 
 
 class _ManageTests:
@@ -45,14 +46,19 @@ class _ManageTests:
     def setUp(self):
         super().setUp()
         self.tempdir = self.useFixture(fixtures.TempDir()).path
+        self.fresh_store()
+        self.ok('db', 'sync')
+
+    def fresh_store(self, name='state'):
+        """Point the command at a new, empty store (no schema)."""
         if self.backend is None:
             self.url = None
-            state_dir = os.path.join(self.tempdir, 'state')
+            state_dir = os.path.join(self.tempdir, name)
             store = '[sql]\nstate_dir = %s\n' % state_dir
         else:
             self.url = self.backend.create_database(self)
             store = '[database]\nconnection = %s\n' % self.url
-        self.config_file = os.path.join(self.tempdir, 'nai.conf')
+        self.config_file = os.path.join(self.tempdir, '%s.conf' % name)
         with open(self.config_file, 'w') as f:
             f.write(store)
 
@@ -103,6 +109,7 @@ class _ManageTests:
     # db
 
     def test_db_sync_and_version(self):
+        self.fresh_store('empty')
         head = migration.head_revision()
         self.assertEqual({'current': None, 'head': head},
                          self.json('db', 'version'))
@@ -115,6 +122,47 @@ class _ManageTests:
                          self.json('db', 'sync'))
         table = self.ok('db', 'version')
         self.assertIn('| current | %s |' % head, table)
+
+    def test_only_db_sync_migrates(self):
+        """Every other command on an empty or old schema says what to run."""
+        head = migration.head_revision()
+        inv = self.write_inventory(conformance.INVENTORY_DATA)
+        commands = [
+            ('inventory', 'load', inv), ('inventory', 'export'),
+            ('network', 'create', '--project', PROJECT),
+            ('network', 'list'), ('network', 'show', NET),
+            ('network', 'delete', NET),
+            ('port', 'create', '--network', NET), ('port', 'list'),
+            ('port', 'show', NET), ('port', 'delete', NET),
+            ('server', 'create', '--project', PROJECT), ('server', 'list'),
+            ('server', 'show', SERVER), ('server', 'set', SERVER, '--lock'),
+            ('server', 'delete', SERVER),
+        ]
+        for name, revision, shown in (('empty', None, '(empty)'),
+                                      ('old', INITIAL_REVISION,
+                                       INITIAL_REVISION)):
+            self.fresh_store(name)
+            if revision is not None:
+                self.ok('db', 'sync', '--revision', revision)
+            for argv in commands:
+                code, out, err = self.run_cmd(*argv)
+                self.assertEqual((1, ''), (code, out), argv)
+                self.assertEqual(
+                    'ERROR: database schema is at %s, this code needs %s: '
+                    'run "nova-attach-ifaces-manage db sync"\n'
+                    % (shown, head), err)
+            # Nothing migrated it behind the operator's back.
+            self.assertEqual({'current': revision, 'head': head},
+                             self.json('db', 'version'))
+            self.ok('db', 'sync')
+            self.assertEqual([], self.json('server', 'list'))
+
+    def test_every_action_has_help(self):
+        for group, cls in manage.GROUPS.items():
+            for action, func in manage.actions(cls):
+                e = self.assertRaises(SystemExit, self.run_cmd, group,
+                                      action, '--help')
+                self.assertEqual(0, e.code, (group, action))
 
     # inventory
 
@@ -146,12 +194,10 @@ class _ManageTests:
               if s.server.id == conformance.SERVER_A2][0]
         self.assertEqual(1, len(a2.port_ids))
         # Into another store: the same export comes out.
-        other = os.path.join(self.tempdir, 'other.conf')
-        with open(other, 'w') as f:
-            f.write('[sql]\nstate_dir = %s\n'
-                    % os.path.join(self.tempdir, 'other'))
         reexport = self.write_inventory(data, 'exported.yaml')
-        self.config_file, saved = other, self.config_file
+        saved = self.config_file
+        self.fresh_store('other')
+        self.ok('db', 'sync')
         self.ok('inventory', 'load', reexport)
         self.assertEqual(data, self.export())
         self.config_file = saved
@@ -373,12 +419,17 @@ class TestManageSQLite(_ManageTests, base.BaseTestCase):
     def test_unreachable_database(self):
         with open(self.config_file, 'w') as f:
             f.write('[database]\nconnection = postgresql+psycopg2://'
-                    'postgres@127.0.0.1:1/nai\nmax_retries = 1\n'
+                    'postgres:secret-pw@127.0.0.1:1/nai\nmax_retries = 1\n'
                     'retry_interval = 0\n')
-        code, out, err = self.run_cmd('server', 'list')
-        self.assertEqual(1, code)
-        self.assertEqual('', out)
-        self.assertIn('ERROR: database', err)
+        for argv in (('server', 'list'), ('db', 'sync')):
+            code, out, err = self.run_cmd(*argv)
+            self.assertEqual((1, ''), (code, out))
+            self.assertIn('ERROR: database postgresql+psycopg2://postgres:'
+                          '***@127.0.0.1:1/nai: ', err)
+            self.assertIn('Connection refused', err)
+            # One line a person can act on; no password, no traceback.
+            self.assertEqual(1, len(err.splitlines()), err)
+            self.assertNotIn('secret-pw', err)
 
 
 class TestManagePostgreSQL(_ManageTests, base.BaseTestCase):

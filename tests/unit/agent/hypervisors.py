@@ -15,7 +15,8 @@ The RPC plumbing between the API side and an agent is the same whatever
 the agent's hypervisor; this one lets those tests run without QEMU (the
 three-host tests use the real one). It follows the contract of
 :class:`nova_attach_ifaces.compute.hypervisor.Hypervisor`, including its
-server events, and can hold a plug until the test lets it go.
+server events, and can hold a plug until the test lets it go. Beside it,
+a network backend of ports in memory for the agent's reconciliation.
 """
 
 import dataclasses
@@ -24,6 +25,7 @@ import threading
 from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import hypervisor
+from nova_attach_ifaces.network import backend
 
 
 class MemoryHypervisor(hypervisor.Hypervisor):
@@ -99,3 +101,48 @@ class MemoryHypervisor(hypervisor.Hypervisor):
         with self._lock:
             self.servers[server_id] = dataclasses.replace(
                 self._server(server_id), locked=locked)
+
+
+class MemoryBackend(backend.NetworkBackend):
+    """Ports in memory, enough for the agent's reconciliation: show,
+    list by device, bind, unbind, delete (no networks, no addresses).
+    """
+
+    def __init__(self, conf, ports=()):
+        super().__init__(conf)
+        self.ports = {port.id: port for port in ports}
+
+    def _port(self, port_id):
+        try:
+            return self.ports[port_id]
+        except KeyError:
+            raise exception.PortNotFound(port_id=port_id)
+
+    def show_port(self, context, port_id):
+        return self._port(port_id)
+
+    def list_ports(self, context, device_id):
+        return [port for port in self.ports.values()
+                if port.device_id == device_id]
+
+    def bind_port(self, context, port_id, device_id, host):
+        port = self._port(port_id)
+        if port.device_id:
+            raise exception.PortInUse(port_id=port_id)
+        self.ports[port_id] = dataclasses.replace(
+            port, device_id=device_id, device_owner=backend.DEVICE_OWNER,
+            binding_host_id=host, status='ACTIVE')
+        return self.ports[port_id]
+
+    def create_port(self, context, device_id, project_id, host, net_id=None,
+                    fixed_ip=None):
+        raise NotImplementedError()
+
+    def unbind_port(self, context, port_id):
+        if port_id in self.ports:
+            self.ports[port_id] = dataclasses.replace(
+                self.ports[port_id], device_id='', device_owner='',
+                binding_host_id='', status='DOWN')
+
+    def delete_port(self, context, port_id):
+        self.ports.pop(port_id, None)

@@ -24,11 +24,11 @@ WRITES_NO_FALL = 0.90
 
 # What bounds a target that is not met, as the profiles in notes.md show.
 BOUNDS = {
-    'inprocess': 'the access log line (oslo.log record, formatter, file '
-                 'write: ~40 us) and the eleven filters of Nova\'s '
-                 'pipeline; notes.md has the profile',
-    'inprocess-sql': 'as on memory, plus one read through the pool and '
-                     'SQLite (~100 us); notes.md has the profile',
+    'inprocess': 'the access line, 35% of a list under cProfile (oslo.log '
+                 'formatter, LogRecord, handler write and flush), then '
+                 'routes, oslo.context and JSON; notes.md, round 4',
+    'inprocess-sql': 'as on memory (the access line 28%), plus the one '
+                     'SELECT through sqlite3; notes.md, round 4',
     'uwsgi': 'the same per-request cost as in process, under a server '
              'whose own cost per request is small',
     'writes': 'database round trips (about 20 statements and 2 commits '

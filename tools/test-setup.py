@@ -15,7 +15,11 @@
 1. The Debian packages of ``bindep.txt``: installed with apt-get when this
    runs as root on a machine that has it; elsewhere the missing ones are
    named and the tests that need them skip (or fail under ``CI=true``).
-2. The virtualenvs of the real services the tests start (Keystone, Neutron,
+2. The ``libvirt-qemu`` user and group, as root, when QEMU is installed:
+   libvirt looks that user up before reading any qemu.conf, also with an
+   embedded QEMU driver, and only Debian's ``libvirt-daemon-system``
+   (which wants systemd) would create it.
+3. The virtualenvs of the real services the tests start (Keystone, Neutron,
    Nova, the ``openstack`` CLI), one per file in
    ``tests/services/requirements``, built once and cached by the hash of
    that file (see :mod:`tests.services.venvs`).
@@ -76,8 +80,24 @@ def install_packages():
                    check=True, env=env, stdout=subprocess.DEVNULL)
 
 
+def create_qemu_user():
+    if os.geteuid() != 0 or shutil.which('qemu-system-x86_64') is None:
+        return
+    if subprocess.run(['getent', 'passwd', 'libvirt-qemu'],
+                      capture_output=True).returncode == 0:
+        return
+    print('test-setup: creating the libvirt-qemu user', flush=True)
+    if subprocess.run(['getent', 'group', 'libvirt-qemu'],
+                      capture_output=True).returncode != 0:
+        subprocess.run(['groupadd', '-r', 'libvirt-qemu'], check=True)
+    subprocess.run(['useradd', '-r', '-g', 'libvirt-qemu', '-d',
+                    '/var/lib/libvirt', '-s', '/usr/sbin/nologin',
+                    'libvirt-qemu'], check=True)
+
+
 def main():
     install_packages()
+    create_qemu_user()
     for name in venvs.names():
         venvs.build(name)
 

@@ -27,6 +27,7 @@ from nova_attach_ifaces.conf import api
 from nova_attach_ifaces.conf import compute
 from nova_attach_ifaces.conf import database
 from nova_attach_ifaces.conf import default
+from nova_attach_ifaces.conf import libvirt
 from nova_attach_ifaces.conf import memory
 from nova_attach_ifaces.conf import messaging
 from nova_attach_ifaces.conf import middleware
@@ -37,8 +38,8 @@ from nova_attach_ifaces.conf import wsgi
 CONF = cfg.ConfigOpts()
 
 #: Modules with ``register_opts(conf)`` and ``list_opts()``, in sample order.
-MODULES = [default, agent, api, compute, database, memory, neutron,
-           notifications, wsgi]
+MODULES = [default, agent, api, compute, database, libvirt, memory,
+           neutron, notifications, wsgi]
 
 
 def register_opts(conf):

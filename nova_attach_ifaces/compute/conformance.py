@@ -17,8 +17,9 @@ They check what a user would check: the values a call returns, what
 ``list_interfaces`` and ``get_interface`` show afterwards, that a failing
 call changes nothing (not the attachments, not the next address handed
 out), and that concurrent calls from several threads neither lose nor
-duplicate anything. :mod:`nova_attach_ifaces.compute.memory` documents the
-semantics in prose.
+duplicate anything. The behaviour they check is
+the contract's, written in :mod:`nova_attach_ifaces.compute.driver`
+("Behaviour every driver follows").
 
 Using it
 --------

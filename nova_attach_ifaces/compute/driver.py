@@ -39,6 +39,46 @@ Writing a driver
    entry-point group and select it with ``[compute] driver``.
 5. Prove it with :mod:`nova_attach_ifaces.compute.conformance`.
 
+Behaviour every driver follows
+------------------------------
+Drivers answer as Nova in front of Neutron answers the caller;
+:mod:`nova_attach_ifaces.compute.conformance` tests each point:
+
+
+* Visibility. A port is visible to a caller whose project owns it, or to an
+  admin. A network is visible when it is shared, owned by the caller's
+  project, or the caller is an admin. A port attached to a server is also
+  visible through that server to whoever may act on the server (the API
+  layer has checked that), so list, show and detach always agree.
+* ``get_interface``: the attachment if the port is attached to this server;
+  ``InterfaceNotAttached`` if the caller can see the port but it is not
+  attached here; ``PortNotFound`` otherwise.
+* ``attach_interface`` by ``port_id``: the port must be visible
+  (``PortNotFound``) and attached nowhere, this server included
+  (``PortInUse``). Its MAC and addresses are kept.
+* by ``net_id``: the network must be visible (``NetworkNotFound``). A port
+  owned by the server's project is created with a new unique ``fa:16:3e``
+  MAC and either ``fixed_ip`` (``FixedIpAlreadyInUse`` if a port of that
+  network holds it, ``FixedIpInvalidForNetwork`` if no subnet of the network
+  can allocate it) or the lowest free address of the first subnet, in
+  subnet order, that has one (never the gateway, the network or the IPv4
+  broadcast address; ``NoMoreFixedIps`` when every subnet is full). On a
+  network without subnets the port has no address.
+* with neither: the networks the server's project can use (its own and the
+  shared ones); exactly one is used as for ``net_id``, none is
+  ``InterfaceAttachFailedNoNetwork``, several is ``NetworkAmbiguous``.
+* ``[compute] max_interfaces_per_server`` (0: no limit) refuses the attach
+  that would go beyond it with ``PortLimitExceeded``. "Not found" errors
+  win over the limit; the limit wins over conflicts and address errors.
+* An attached port's ``port_state`` is ``ACTIVE``; the attach ``tag`` is
+  kept with the attachment and dropped at detach, so a re-attached port
+  has the new tag or none.
+* ``detach_interface``: a port that attach created is deleted, and its MAC
+  and addresses are free again; a port that existed before (the user's)
+  is kept, unattached, for reuse.
+* ``list_interfaces`` returns the attachments in a stable order: attach
+  order (ports attached before the first attach come first).
+
 The request context
 -------------------
 Every method receives the caller's request context (an
@@ -130,6 +170,13 @@ class ComputeDriver(metaclass=abc.ABCMeta):
 
     def __init__(self, conf):
         self.conf = conf
+
+    def close(self):
+        """Release what the driver holds (connections, threads).
+
+        Called once when the service or a tool shuts the driver down; no
+        other method is called after it. The default holds nothing.
+        """
 
     @abc.abstractmethod
     def get_server(self, context, server_id):

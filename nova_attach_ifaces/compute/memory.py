@@ -17,41 +17,11 @@ files, like a policy file; unset means an empty inventory) and forgets every
 change on restart. Each API worker process has its own copy, so run a single
 worker, or use the ``sql`` driver, when changes must be seen by all.
 
-It behaves as Nova in front of Neutron behaves for the caller:
-
-* Visibility. A port is visible to a caller whose project owns it, or to an
-  admin. A network is visible when it is shared, owned by the caller's
-  project, or the caller is an admin. A port attached to a server is also
-  visible through that server to whoever may act on the server (the API
-  layer has checked that), so list, show and detach always agree.
-* ``get_interface``: the attachment if the port is attached to this server;
-  ``InterfaceNotAttached`` if the caller can see the port but it is not
-  attached here; ``PortNotFound`` otherwise.
-* ``attach_interface`` by ``port_id``: the port must be visible
-  (``PortNotFound``) and attached nowhere, this server included
-  (``PortInUse``). Its MAC and addresses are kept.
-* by ``net_id``: the network must be visible (``NetworkNotFound``). A port
-  owned by the server's project is created with a new unique ``fa:16:3e``
-  MAC and either ``fixed_ip`` (``FixedIpAlreadyInUse`` if a port of that
-  network holds it, ``FixedIpInvalidForNetwork`` if no subnet of the network
-  can allocate it) or the lowest free address of the first subnet, in
-  subnet order, that has one (never the gateway, the network or the IPv4
-  broadcast address; ``NoMoreFixedIps`` when every subnet is full). On a
-  network without subnets the port has no address.
-* with neither: the networks the server's project can use (its own and the
-  shared ones); exactly one is used as for ``net_id``, none is
-  ``InterfaceAttachFailedNoNetwork``, several is ``NetworkAmbiguous``.
-* ``[compute] max_interfaces_per_server`` (0: no limit) refuses the attach
-  that would go beyond it with ``PortLimitExceeded``. "Not found" errors
-  win over the limit; the limit wins over conflicts and address errors.
-* An attached port's ``port_state`` is ``ACTIVE``; the attach ``tag`` is
-  kept with the attachment and dropped at detach, so a re-attached port
-  has the new tag or none.
-* ``detach_interface``: a port that attach created is deleted, and its MAC
-  and addresses are free again; a port that existed before (from the
-  inventory) is kept, unattached, for reuse.
-* ``list_interfaces`` returns attach order; the inventory's ``ports:`` of
-  a server come first, in listed order.
+It follows the behaviour the contract in
+:mod:`nova_attach_ifaces.compute.driver` sets for every driver (which
+error wins, address allocation order, detach deleting the ports attach
+created, tags), with the inventory's ``ports:`` of a server first in its
+list, in listed order.
 
 Every call takes one lock, so calls are serialised and an attach or detach
 is all-or-nothing: all checks run before the first change, and nothing

@@ -214,3 +214,24 @@ class TestMemoryDriver(base.BaseTestCase):
         after = drv.attach_interface(self.ctx, server,
                                      net_id=conformance.NET_A)
         self.assertEqual('10.0.1.249', after.fixed_ips[0].ip_address)
+
+
+class TestDriverContract(base.BaseTestCase):
+
+    def test_close_is_part_of_the_contract(self):
+        # A driver that holds nothing need not write close(); tools and
+        # the service call it on every driver they shut down.
+        class Minimal(driver.ComputeDriver):
+            get_server = list_interfaces = get_interface = None
+            attach_interface = detach_interface = None
+
+        drv = Minimal(cfg.ConfigOpts())
+        self.assertIsNone(drv.close())
+        self.assertIs(driver.ComputeDriver.close, memory.MemoryDriver.close)
+
+    def test_behaviour_is_written_once_in_the_contract(self):
+        self.assertIn('Behaviour every driver follows', driver.__doc__)
+        self.assertIn('``PortLimitExceeded``', driver.__doc__)
+        self.assertNotIn('``PortLimitExceeded``', memory.__doc__)
+        self.assertIn(':mod:`nova_attach_ifaces.compute.driver`',
+                      conformance.__doc__)

@@ -180,8 +180,15 @@ class NotifyingDriver(driver.ComputeDriver):
         self.notifier = notifier
 
     def __getattr__(self, name):
-        # Anything beyond the contract (close(), a driver's own tools).
+        # Anything beyond the contract (a driver's own tools).
         return getattr(self.wrapped, name)
+
+    @property
+    def servers_from_hypervisor(self):
+        return self.wrapped.servers_from_hypervisor
+
+    def close(self):
+        self.wrapped.close()
 
     def server_host(self, server):
         return self.wrapped.server_host(server)

@@ -96,6 +96,22 @@ import typing
 
 from nova_attach_ifaces.compute import exception
 
+#: ``port_state`` of a port attached to a server, and of one attached
+#: nowhere, in the stores that keep no other port status (memory, sql).
+ACTIVE = 'ACTIVE'
+DOWN = 'DOWN'
+
+
+def visible(context, project_id):
+    """Whether the caller sees a port or network of ``project_id``.
+
+    Neutron's rule for a caller's token: admins see everything, others what
+    their project owns (a network may also be shared: the caller checks
+    that).
+    """
+    return bool(context.is_admin) or context.project_id == project_id
+
+
 #: ``vm_state`` values in which interfaces may be attached or detached
 #: (Nova's ``check_instance_state`` for attach_interface/detach_interface).
 ATTACHABLE_VM_STATES = frozenset({'active', 'paused', 'stopped'})
@@ -167,6 +183,12 @@ class ComputeDriver(metaclass=abc.ABCMeta):
     :param conf: the service configuration (``oslo_config.cfg.ConfigOpts``),
         already parsed.
     """
+
+    #: Whether the servers are a hypervisor's (libvirt domains, the
+    #: agents' hosts) rather than the driver's own store. Such a driver
+    #: takes only networks and ports from an inventory: the loader refuses
+    #: an ``[sql] inventory_file`` that lists servers.
+    servers_from_hypervisor = False
 
     def __init__(self, conf):
         self.conf = conf

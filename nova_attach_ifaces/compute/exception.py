@@ -123,6 +123,16 @@ class PortInUse(Conflict):
     msg_fmt = 'Port %(port_id)s is still in use.'
 
 
+class MacAddressInUse(Conflict):
+    # Neutron's message (MacAddressInUse).
+    msg_fmt = ('Unable to complete operation for network %(net_id)s. The '
+               'mac address %(mac)s is in use.')
+
+
+class PortExists(Conflict):
+    msg_fmt = 'Port %(port_id)s already exists.'
+
+
 class FixedIpAlreadyInUse(Conflict):
     msg_fmt = ('Fixed IP address %(address)s is already in use on instance '
                '%(instance_uuid)s.')

@@ -66,6 +66,8 @@ class HostedDriver(driver.ComputeDriver):
     ``backend`` (a :class:`~..network.backend.NetworkBackend`).
     """
 
+    servers_from_hypervisor = True
+
     def __init__(self, conf, hypervisor, backend):
         super().__init__(conf)
         self.hypervisor = hypervisor

@@ -15,6 +15,7 @@ Both built-in drivers start from an inventory YAML file::
 
     networks:
       - {id: UUID, name: net1, project_id: P, shared: false,
+         bridge: br-net1,                             # optional
          subnets: [{id: UUID, cidr: 10.0.0.0/24, gateway_ip: 10.0.0.1}]}
     ports:
       - {id: UUID, network_id: UUID, project_id: P,
@@ -28,6 +29,10 @@ Both built-in drivers start from an inventory YAML file::
 (references, uniqueness, addresses inside their subnets) and raises
 :class:`InventoryError` naming the entry and the problem. Identifiers are
 stored in canonical form (lower case, dashed), addresses normalised.
+
+A network's ``bridge`` names the Linux bridge a hypervisor plugs its ports
+into (drivers with a network backend: the ``sql`` backend's ``vif_type``
+``bridge``); the store-only drivers keep it and do nothing with it.
 """
 
 import dataclasses
@@ -64,6 +69,7 @@ class Network:
     name: str = ''
     shared: bool = False
     subnets: typing.Tuple[Subnet, ...] = ()
+    bridge: typing.Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +114,10 @@ SCHEMA = {
                 'name': {'type': 'string', 'maxLength': 255},
                 'project_id': _PROJECT,
                 'shared': {'type': 'boolean'},
+                # A Linux interface name: at most IFNAMSIZ - 1 bytes, no
+                # slash, colon or white space.
+                'bridge': {'type': 'string',
+                           'pattern': '^[^/:\\s]{1,15}$'},
                 'subnets': {'type': 'array', 'items': {
                     'type': 'object',
                     'additionalProperties': False,
@@ -194,6 +204,19 @@ def load_configured(conf, group):
                 'inventory file %s ([%s] inventory_file) was not found in '
                 'the configuration directories' % (name, group))
     return load(path)
+
+
+def check_no_servers(inv, source, user):
+    """Refuse an inventory with servers for a ``user`` whose servers are
+    a hypervisor's.
+
+    :raises InventoryError: ``inv`` lists servers.
+    """
+    if inv.servers:
+        raise InventoryError(
+            '%s lists servers, but the servers of %s come from the '
+            'hypervisor: keep only networks and ports in it'
+            % (source, user))
 
 
 def parse(data, source='inventory'):
@@ -283,7 +306,8 @@ class _Builder:
                               % (cidr, other.id, other.cidr))
             subnets.append(Subnet(subnet_id, net_id, str(cidr), gateway))
         return Network(net_id, data['project_id'], data.get('name', ''),
-                       data.get('shared', False), tuple(subnets))
+                       data.get('shared', False), tuple(subnets),
+                       data.get('bridge'))
 
     def port(self, data, where, networks, macs, addresses):
         port_id = self.new_id(data['id'], where)

@@ -47,9 +47,6 @@ from nova_attach_ifaces.compute import ipam
 
 LOG = logging.getLogger(__name__)
 
-ACTIVE = 'ACTIVE'
-DOWN = 'DOWN'
-
 
 @dataclasses.dataclass
 class _Port:
@@ -69,12 +66,8 @@ class _Port:
         return driver.Attachment(
             port_id=self.id, net_id=self.network_id,
             mac_addr=self.mac_address,
-            port_state=ACTIVE if self.server_id else DOWN,
+            port_state=driver.ACTIVE if self.server_id else driver.DOWN,
             fixed_ips=self.fixed_ips, tag=self.tag)
-
-
-def _visible(context, project_id):
-    return bool(context.is_admin) or context.project_id == project_id
 
 
 class MemoryDriver(driver.ComputeDriver):
@@ -172,7 +165,7 @@ class MemoryDriver(driver.ComputeDriver):
         """Return the port the caller names, or raise PortNotFound."""
         port = self._ports.get(port_id)
         if port is None or not (port.server_id == server.id or
-                                _visible(context, port.project_id)):
+                                driver.visible(context, port.project_id)):
             raise exception.PortNotFound(port_id=port_id)
         return port
 
@@ -188,7 +181,7 @@ class MemoryDriver(driver.ComputeDriver):
             return self._only_network(server.project_id)
         net = self._networks.get(net_id)
         if net is None or not (net.shared or
-                               _visible(context, net.project_id)):
+                               driver.visible(context, net.project_id)):
             raise exception.NetworkNotFound(network_id=net_id)
         return net
 

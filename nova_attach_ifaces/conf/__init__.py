@@ -31,6 +31,7 @@ from nova_attach_ifaces.conf import libvirt
 from nova_attach_ifaces.conf import memory
 from nova_attach_ifaces.conf import messaging
 from nova_attach_ifaces.conf import middleware
+from nova_attach_ifaces.conf import network
 from nova_attach_ifaces.conf import neutron
 from nova_attach_ifaces.conf import notifications
 from nova_attach_ifaces.conf import wsgi
@@ -39,7 +40,7 @@ CONF = cfg.ConfigOpts()
 
 #: Modules with ``register_opts(conf)`` and ``list_opts()``, in sample order.
 MODULES = [default, agent, api, compute, database, libvirt, memory,
-           neutron, notifications, wsgi]
+           network, neutron, notifications, wsgi]
 
 
 def register_opts(conf):

@@ -95,12 +95,6 @@ def _refusal(error):
                     fault.get('message') or error.message)
 
 
-def _visible(context, project_id):
-    # Neutron's rule when no token lets it decide: admins see everything,
-    # others what their project owns.
-    return bool(context.is_admin) or context.project_id == project_id
-
-
 def to_port(body):
     """A :class:`~.backend.Port` from Neutron's JSON of a port."""
     return backend.Port(
@@ -230,7 +224,8 @@ class NeutronBackend(backend.NetworkBackend):
             if e.status == 404:
                 raise exception.PortNotFound(port_id=port_id)
             raise self._unexpected(context, e)
-        if not getattr(context, 'auth_token', None) and not _visible(
+        # Without a token to let Neutron decide, Neutron's rule, here.
+        if not getattr(context, 'auth_token', None) and not driver.visible(
                 context, body.get('project_id')):
             raise exception.PortNotFound(port_id=port_id)
         return body
@@ -334,7 +329,7 @@ class NeutronBackend(backend.NetworkBackend):
             raise self._unexpected(context, e)
         if not getattr(context, 'auth_token', None) and not (
                 body.get('shared') or
-                _visible(context, body.get('project_id'))):
+                driver.visible(context, body.get('project_id'))):
             raise exception.NetworkNotFound(network_id=net_id)
 
     def _usable_network(self, context, project_id):

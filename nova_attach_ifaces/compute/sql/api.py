@@ -55,8 +55,8 @@ LOG = logging.getLogger(__name__)
 
 SQLITE_FILE = 'nova-attach-ifaces.sqlite'
 
-ACTIVE = 'ACTIVE'
-DOWN = 'DOWN'
+ACTIVE = driver.ACTIVE
+DOWN = driver.DOWN
 
 
 class InventoryConflict(inventory.InventoryError):
@@ -545,6 +545,7 @@ def is_empty(session):
 
 def _network_facts(net):
     return (net.project_id, net.name or '', bool(net.shared),
+            net.bridge or None,
             tuple((s.id, s.cidr, s.gateway_ip) for s in net.subnets))
 
 
@@ -592,7 +593,8 @@ def load_inventory(session, inv):
                     '%s exists with other attributes or subnets' % what)
             continue
         row = models.Network(id=net.id, project_id=net.project_id,
-                             name=net.name or '', shared=bool(net.shared))
+                             name=net.name or '', shared=bool(net.shared),
+                             bridge=net.bridge)
         row.subnets = [models.Subnet(id=s.id, position=i, cidr=s.cidr,
                                      gateway_ip=s.gateway_ip)
                        for i, s in enumerate(net.subnets)]
@@ -678,10 +680,13 @@ def export_inventory(session):
 
 
 def network_dict(net):
-    return {'id': net.id, 'name': net.name or '',
+    data = {'id': net.id, 'name': net.name or '',
             'project_id': net.project_id, 'shared': bool(net.shared),
             'subnets': [{'id': s.id, 'cidr': s.cidr,
                          'gateway_ip': s.gateway_ip} for s in net.subnets]}
+    if net.bridge:
+        data['bridge'] = net.bridge
+    return data
 
 
 def port_dict(port):

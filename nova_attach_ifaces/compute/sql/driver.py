@@ -49,7 +49,9 @@ Every attach and every detach is one write transaction:
    MAC this driver chose itself, a new attempt that sees the winner's rows
    and picks another (503 ``ComputeUnavailable`` only after
    ``ALLOCATION_ATTEMPTS`` losses in a row). No address and no MAC is ever
-   given twice, and no race ends in a 500.
+   given twice, and no race ends in a 500. Ports are made by the store's
+   one allocator, :mod:`.ports`, which the ``sql`` network backend and the
+   manage command share.
 
 The only lock is the server's row, so locks cannot deadlock each other.
 
@@ -65,92 +67,28 @@ The schema is created or upgraded when the driver starts (``[sql]
 auto_migrate``), and ``[sql] inventory_file`` is loaded when the store is
 empty, both under a cross-process lock (:mod:`.migration`). If the database
 cannot be reached then, the driver still starts and retries on the next
-request, answering 503 meanwhile.
+request, answering 503 meanwhile (:mod:`.store`).
 """
 
 import functools
-import random
-import threading
-import time
 
-from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
-from oslo_utils import uuidutils
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import inventory
-from nova_attach_ifaces.compute import ipam
 from nova_attach_ifaces.compute.sql import api
-from nova_attach_ifaces.compute.sql import migration
 from nova_attach_ifaces.compute.sql import models
+from nova_attach_ifaces.compute.sql import ports
+from nova_attach_ifaces.compute.sql import store
 
 LOG = logging.getLogger(__name__)
 
-#: How often an attach that lost a race for an address or MAC it chose
-#: itself is tried again. Each loss means another attach committed, so
-#: this only runs out under a storm of attaches on one network.
-ALLOCATION_ATTEMPTS = 10
-
-
-_retry_on_deadlock = oslo_db_api.wrap_db_retry(
-    max_retries=5, retry_on_deadlock=True, retry_interval=0.05,
-    inc_retry_interval=True, max_retry_interval=1)
-
-
-class _LostRace(Exception):
-    """An address or MAC this attach chose was taken meanwhile: retry."""
-
-
-def _is_unavailable(error):
-    """Whether ``error`` means "the database is not there (yet)"."""
-    if isinstance(error, (db_exc.DBConnectionError,
-                          db_exc.DBNonExistentDatabase, db_exc.DBDeadlock,
-                          migration.SchemaNotReady)):
-        return True
-    # Every pooled connection stayed busy for [database] pool_timeout
-    # (SQLAlchemy's pool timeout is no DBAPI error, so oslo.db leaves it).
-    if isinstance(error, sa.exc.TimeoutError):
-        return True
-    # oslo.db leaves most OperationalErrors (refused connections under
-    # newer libpq messages, SQLite's "database is locked" past the busy
-    # timeout) untranslated, or wraps them in a bare DBError.
-    if isinstance(error, db_exc.DBError):
-        error = error.inner_exception
-    return isinstance(error, sa.exc.OperationalError)
-
-
-def _unavailable_on_db_errors(method):
-    """Map "the database is not there" errors to ComputeUnavailable."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            self._ensure_ready()
-            return method(self, *args, **kwargs)
-        except exception.ComputeError:
-            raise
-        except Exception as e:
-            if not _is_unavailable(e):
-                raise
-            LOG.error('Database unavailable in %(method)s: %(error)s',
-                      {'method': method.__name__, 'error': e})
-            raise exception.ComputeUnavailable()
-
-    return wrapper
-
-
-def _visible(context, project_id):
-    return bool(context.is_admin) or context.project_id == project_id
-
-
-def _exact(row, wanted_id):
-    # MariaDB compares strings case-insensitively and ignores trailing
-    # spaces; ids must match exactly, as in the memory driver.
-    return row if row is not None and row.id == wanted_id else None
+#: See :data:`.ports.ALLOCATION_ATTEMPTS`.
+ALLOCATION_ATTEMPTS = ports.ALLOCATION_ATTEMPTS
 
 
 class SQLDriver(driver.ComputeDriver):
@@ -167,20 +105,8 @@ class SQLDriver(driver.ComputeDriver):
         super().__init__(conf)
         if inventory is None:
             inventory = self._load_inventory_file(conf)
-        self._inventory = inventory
-        self.db = api.Database(conf)
-        self._ready = False
-        self._ready_lock = threading.Lock()
-        try:
-            self._ensure_ready()
-        except Exception as e:
-            if not _is_unavailable(e):
-                raise
-            # The API should come up and answer 503 rather than not come
-            # up at all: clients retry, and the database may just be late.
-            LOG.warning('Database %(url)s not usable at start (%(error)s); '
-                        'retrying at the next request',
-                        {'url': self.db.url, 'error': e})
+        self.store = store.Store(conf, inventory)
+        self.db = self.store.db
 
     @classmethod
     def from_inventory(cls, conf, inv):
@@ -191,24 +117,9 @@ class SQLDriver(driver.ComputeDriver):
     def _load_inventory_file(conf):
         return inventory.load_configured(conf, 'sql')
 
-    def _ensure_ready(self):
-        if self._ready:
-            return
-        with self._ready_lock:
-            if self._ready:
-                return
-            counts = self.db.bootstrap(
-                auto_migrate=self.conf.sql.auto_migrate, inv=self._inventory)
-            if counts is not None:
-                LOG.info('Loaded the inventory into %(url)s: %(counts)s',
-                         {'url': self.db.url, 'counts': counts})
-            self._ready = True
-            # Loaded once; the database holds it from now on.
-            self._inventory = None
-
     def close(self):
         """Release the database connections (tests and tools)."""
-        self.db.dispose()
+        self.store.close()
 
     # Lookups, inside a transaction.
 
@@ -217,7 +128,7 @@ class SQLDriver(driver.ComputeDriver):
         row = session.scalars(
             sa.select(models.Server).where(models.Server.id == server_id)
             .with_for_update()).first()
-        row = _exact(row, server_id)
+        row = ports.exact(row, server_id)
         if row is None:
             raise exception.ServerNotFound(server_id=server_id)
         return row
@@ -230,12 +141,12 @@ class SQLDriver(driver.ComputeDriver):
             .options(orm.joinedload(models.Port.fixed_ips),
                      orm.joinedload(models.Port.attachment))
         ).unique().first()
-        return _exact(row, port_id)
+        return ports.exact(row, port_id)
 
     @staticmethod
     def _server_exists(session, server_id):
         row = session.get(models.Server, server_id)
-        if _exact(row, server_id) is None:
+        if ports.exact(row, server_id) is None:
             raise exception.ServerNotFound(server_id=server_id)
 
     def _attached_port(self, session, context, server_id, port_id):
@@ -245,7 +156,7 @@ class SQLDriver(driver.ComputeDriver):
         if attachment is not None and attachment.server_id == server_id:
             return port
         self._server_exists(session, server_id)
-        if port is None or not _visible(context, port.project_id):
+        if port is None or not driver.visible(context, port.project_id):
             raise exception.PortNotFound(port_id=port_id)
         raise exception.InterfaceNotAttached(server_id=server_id,
                                              port_id=port_id)
@@ -260,40 +171,9 @@ class SQLDriver(driver.ComputeDriver):
         if count >= limit:
             raise exception.PortLimitExceeded()
 
-    @staticmethod
-    def _usable_network(session, context, server, net_id):
-        """The network to create the port on, with its subnets."""
-        if net_id is None:
-            # Nova lists the project's own networks and the shared ones
-            # and wants exactly one; two ids are enough to know.
-            ids = session.scalars(
-                sa.select(models.Network.id)
-                .where(sa.or_(models.Network.project_id == server.project_id,
-                              models.Network.shared.is_(True)))
-                .limit(2)).all()
-            if not ids:
-                raise exception.InterfaceAttachFailedNoNetwork(
-                    project_id=server.project_id)
-            if len(ids) > 1:
-                raise exception.NetworkAmbiguous()
-            chosen = ids[0]
-        else:
-            chosen = net_id
-        # Read, not locked: attaches on one network run side by side. The
-        # address is chosen optimistically and the UNIQUE constraints
-        # settle races (see the module docstring).
-        net = _exact(session.scalars(
-            sa.select(models.Network).where(models.Network.id == chosen)
-            .options(orm.selectinload(models.Network.subnets))).first(),
-            chosen)
-        if net_id is not None and (net is None or not (
-                net.shared or _visible(context, net.project_id))):
-            raise exception.NetworkNotFound(network_id=net_id)
-        return net
-
     # The driver contract.
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def get_server(self, context, server_id):
         with self.db.read_connection() as connection:
             server = api.read_server(connection, server_id)
@@ -301,25 +181,25 @@ class SQLDriver(driver.ComputeDriver):
             raise exception.ServerNotFound(server_id=server_id)
         return server
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def list_servers(self, context, project_id=None):
         with self.db.read_connection() as connection:
             return api.read_servers(connection, project_id)
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def network_names(self, context, network_ids):
         with self.db.read_connection() as connection:
             return api.read_network_names(connection, network_ids)
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def list_interfaces(self, context, server):
         return self._server_interfaces(server.id)[1]
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def get_server_interfaces(self, context, server_id):
         return self._server_interfaces(server_id)
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def get_server_interface(self, context, server_id, port_id):
         server, attachments = self._server_interfaces(server_id, port_id)
         # MariaDB matched the port id case-insensitively; ids are exact.
@@ -335,7 +215,7 @@ class SQLDriver(driver.ComputeDriver):
             raise exception.ServerNotFound(server_id=server_id)
         return found
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def get_interface(self, context, server, port_id):
         with self.db.read_connection() as connection:
             found = api.read_port(connection, port_id)
@@ -343,32 +223,20 @@ class SQLDriver(driver.ComputeDriver):
                 return found[0]
             if api.read_server(connection, server.id) is None:
                 raise exception.ServerNotFound(server_id=server.id)
-        if found is None or not _visible(context, found[2]):
+        if found is None or not driver.visible(context, found[2]):
             raise exception.PortNotFound(port_id=port_id)
         raise exception.InterfaceNotAttached(server_id=server.id,
                                              port_id=port_id)
 
-    @_unavailable_on_db_errors
+    @store.unavailable_on_db_errors
     def attach_interface(self, context, server, net_id=None, port_id=None,
                          fixed_ip=None, tag=None):
-        for attempt in range(1, ALLOCATION_ATTEMPTS + 1):
-            try:
-                # After a lost race, draw the next candidate address at
-                # random among the lowest free ones, so that the losers of
-                # one race do not all pick the same address again.
-                return self._attach(context, server, net_id, port_id,
-                                    fixed_ip, tag, contended=attempt > 1)
-            except _LostRace as e:
-                LOG.debug('Attach to %(server)s lost a race (%(why)s); '
-                          'attempt %(n)d', {'server': server.id, 'why': e,
-                                            'n': attempt})
-                # Jitter, so that the losers do not collide again.
-                time.sleep(random.uniform(0, 0.01 * attempt))
-        LOG.error('Attach to %s kept losing address races; giving up',
-                  server.id)
-        raise exception.ComputeUnavailable()
+        return ports.retrying(
+            functools.partial(self._attach, context, server, net_id,
+                              port_id, fixed_ip, tag),
+            'Attach to %s' % server.id)
 
-    @_retry_on_deadlock
+    @store.retry_on_deadlock
     def _attach(self, context, server, net_id, port_id, fixed_ip, tag,
                 contended=False):
         with self.db.writer() as session:
@@ -376,7 +244,7 @@ class SQLDriver(driver.ComputeDriver):
             if port_id is not None:
                 port = self._port(session, port_id)
                 if port is None or not (
-                        _visible(context, port.project_id) or
+                        driver.visible(context, port.project_id) or
                         (port.attachment is not None and
                          port.attachment.server_id == row.id)):
                     raise exception.PortNotFound(port_id=port_id)
@@ -384,8 +252,14 @@ class SQLDriver(driver.ComputeDriver):
                 if port.attachment is not None:
                     raise exception.PortInUse(port_id=port_id)
             else:
-                port = self._new_port(session, context, row, net_id,
-                                      fixed_ip, contended)
+                net = ports.usable_network(session, context, row.project_id,
+                                           net_id)
+                self._check_limit(session, row.id)
+                port = ports.new_port(
+                    session, net, row.project_id,
+                    fixed_ips=[fixed_ip] if fixed_ip is not None else None,
+                    contended=contended, created_by_attach=True,
+                    server_id=row.id)
             # Plain copies: after a failed flush the rows are expired and
             # reading them would need the rolled-back transaction.
             server_id, new_port_id = row.id, port.id
@@ -401,45 +275,8 @@ class SQLDriver(driver.ComputeDriver):
                       {'port': new_port_id, 'server': server_id})
             return api.to_attachment(port, attachment)
 
-    def _new_port(self, session, context, server, net_id, fixed_ip,
-                  contended):
-        net = self._usable_network(session, context, server, net_id)
-        self._check_limit(session, server.id)
-        if fixed_ip is not None:
-            fixed_ips = [ipam.requested_fixed_ip(
-                net, fixed_ip,
-                functools.partial(api.address_taken, session, net.id),
-                server.id)]
-        elif net.subnets:
-            free = api.free_address(session, net, contended)
-            if free is None:
-                raise exception.NoMoreFixedIps(net=net.id)
-            fixed_ips = [free]
-        else:
-            fixed_ips = []
-        mac = ipam.generate_mac(functools.partial(api.mac_taken, session))
-        # Plain copy: the row is expired if the flush fails.
-        server_id = server.id
-        port = models.Port(
-            id=uuidutils.generate_uuid(), network_id=net.id,
-            project_id=server.project_id, mac_address=mac,
-            created_by_attach=True,
-            fixed_ips=[models.FixedIp(network_id=net.id,
-                                      subnet_id=ip.subnet_id,
-                                      ip_address=ip.ip_address)
-                       for ip in fixed_ips])
-        session.add(port)
-        try:
-            session.flush()
-        except db_exc.DBDuplicateEntry as e:
-            if fixed_ip is not None and 'ip_address' in (e.columns or ()):
-                raise exception.FixedIpAlreadyInUse(
-                    address=fixed_ips[0].ip_address, instance_uuid=server_id)
-            raise _LostRace('duplicate %s' % ', '.join(e.columns or ()))
-        return port
-
-    @_unavailable_on_db_errors
-    @_retry_on_deadlock
+    @store.unavailable_on_db_errors
+    @store.retry_on_deadlock
     def detach_interface(self, context, server, port_id):
         with self.db.writer() as session:
             # Serialises with attaches to the same server (the limit).

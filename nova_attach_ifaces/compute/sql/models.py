@@ -20,6 +20,13 @@ API processes could otherwise break:
   also "once per subnet");
 * a MAC address is used once: ``ports.mac_address`` is UNIQUE.
 
+An attachment is a port's binding to a device: a server of this store
+(the ``sql`` driver) or a server a hypervisor owns (a libvirt domain,
+bound through the ``sql`` network backend, with the binding ``host``).
+Hence no foreign key from ``attachments.server_id`` to ``servers``: the
+``sql`` driver locks the server's row before it attaches, and deleting a
+server deletes its attachments first.
+
 Constraint names follow oslo.db's ``uniq_<table>0<column>...`` convention so
 that its duplicate-entry parser names the columns on every backend.
 
@@ -79,6 +86,7 @@ class Server(Base):
         _TIMESTAMP, default=_now)
 
     attachments: orm.Mapped[list['Attachment']] = orm.relationship(
+        primaryjoin='Server.id == foreign(Attachment.server_id)',
         order_by='Attachment.id', viewonly=True)
 
 
@@ -90,6 +98,9 @@ class Network(Base):
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255), default='')
     shared: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False,
                                                  index=True)
+    # The Linux bridge its ports are plugged into (at most IFNAMSIZ - 1
+    # characters), or None: the hypervisor's default.
+    bridge: orm.Mapped[str | None] = orm.mapped_column(sa.String(15))
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         _TIMESTAMP, default=_now)
 
@@ -136,6 +147,7 @@ class Port(Base):
     fixed_ips: orm.Mapped[list['FixedIp']] = orm.relationship(
         order_by='FixedIp.id', cascade='all, delete-orphan',
         passive_deletes=True)
+    network: orm.Mapped[Network] = orm.relationship(viewonly=True)
     attachment: orm.Mapped['Attachment | None'] = orm.relationship(
         back_populates='port', uselist=False, passive_deletes=True)
 
@@ -171,11 +183,13 @@ class Attachment(Base):
     # Attach order: a sequence, never reused for a live row.
     id: orm.Mapped[int] = orm.mapped_column(_SEQUENCE, primary_key=True,
                                             autoincrement=True)
-    server_id: orm.Mapped[str] = orm.mapped_column(
-        _ID, sa.ForeignKey('servers.id', ondelete='CASCADE'))
+    # The device the port is bound to (Neutron's device_id).
+    server_id: orm.Mapped[str] = orm.mapped_column(_ID)
     port_id: orm.Mapped[str] = orm.mapped_column(
         _ID, sa.ForeignKey('ports.id', ondelete='CASCADE'))
     tag: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # binding:host_id; None for the sql driver's own servers.
+    host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         _TIMESTAMP, default=_now)
 

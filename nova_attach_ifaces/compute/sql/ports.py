@@ -1,0 +1,190 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Ports of the sql store: the one allocator of MACs and addresses.
+
+The ``sql`` compute driver's attach, the ``sql`` network backend's
+``create_port`` and ``nova-attach-ifaces-manage port create`` all make
+ports here, inside the caller's write transaction, so that they follow one
+set of rules (:mod:`nova_attach_ifaces.compute.ipam`) and one race
+strategy:
+
+* Nothing is locked. A MAC or address the allocator picks itself is a
+  candidate: the lowest free address (after a lost race, one of the
+  :data:`~nova_attach_ifaces.compute.ipam.CONTENDED_WINDOW` lowest, at
+  random), a random ``fa:16:3e`` MAC.
+* The UNIQUE constraints (address once per network, MAC once) settle
+  races: :func:`new_port` flushes, and the loser's insert fails. For a
+  value the caller asked for, that is the caller's 409
+  (``FixedIpAlreadyInUse``, ``MacAddressInUse``); for one the allocator
+  picked, it is :class:`LostRace`, and :func:`retrying` runs the caller's
+  whole transaction again, contended, up to :data:`ALLOCATION_ATTEMPTS`
+  times (then 503 ``ComputeUnavailable``).
+"""
+
+import functools
+import random
+import time
+
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import ipam
+from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import models
+
+LOG = logging.getLogger(__name__)
+
+#: How often a transaction that lost a race for an address or MAC it chose
+#: itself is tried again. Each loss means another one committed, so this
+#: only runs out under a storm of allocations on one network.
+ALLOCATION_ATTEMPTS = 10
+
+
+class LostRace(Exception):
+    """An address or MAC the allocator chose was taken meanwhile: retry."""
+
+
+def exact(row, wanted_id):
+    """``row`` if its id is exactly ``wanted_id``, else None.
+
+    MariaDB compares strings case-insensitively and ignores trailing
+    spaces; ids must match exactly, as in the memory driver.
+    """
+    return row if row is not None and row.id == wanted_id else None
+
+
+def retrying(attempt, what):
+    """``attempt(contended)`` until it does not raise :class:`LostRace`.
+
+    ``attempt`` runs a whole write transaction (a lost race rolls it
+    back). The first call is uncontended; the later ones are contended, so
+    that the losers of one race draw different addresses, and start after
+    a random pause, so that they do not collide again.
+
+    :param what: names the allocation in the log.
+    :raises ComputeUnavailable: every attempt lost.
+    """
+    for number in range(1, ALLOCATION_ATTEMPTS + 1):
+        try:
+            return attempt(contended=number > 1)
+        except LostRace as e:
+            LOG.debug('%(what)s lost a race (%(why)s); attempt %(n)d',
+                      {'what': what, 'why': e, 'n': number})
+            time.sleep(random.uniform(0, 0.01 * number))
+    LOG.error('%s kept losing address races; giving up', what)
+    raise exception.ComputeUnavailable()
+
+
+def usable_network(session, context, project_id, net_id=None):
+    """The network a new port of ``project_id`` goes on, subnets loaded.
+
+    ``net_id`` must be visible to the caller (``NetworkNotFound``).
+    Without it, Nova's rule: the project's own networks and the shared
+    ones, exactly one (``InterfaceAttachFailedNoNetwork`` for none,
+    ``NetworkAmbiguous`` for several). Read, not locked: allocations on one
+    network run side by side.
+    """
+    if net_id is None:
+        # Two ids are enough to know.
+        ids = session.scalars(
+            sa.select(models.Network.id)
+            .where(sa.or_(models.Network.project_id == project_id,
+                          models.Network.shared.is_(True)))
+            .limit(2)).all()
+        if not ids:
+            raise exception.InterfaceAttachFailedNoNetwork(
+                project_id=project_id)
+        if len(ids) > 1:
+            raise exception.NetworkAmbiguous()
+        chosen = ids[0]
+    else:
+        chosen = net_id
+    net = exact(session.scalars(
+        sa.select(models.Network).where(models.Network.id == chosen)
+        .options(orm.selectinload(models.Network.subnets))).first(), chosen)
+    if net_id is not None and (net is None or not (
+            net.shared or driver.visible(context, net.project_id))):
+        raise exception.NetworkNotFound(network_id=net_id)
+    return net
+
+
+def new_port(session, network, project_id, fixed_ips=None,
+             mac_address=None, port_id=None, allocate=True, contended=False,
+             created_by_attach=False, server_id=None):
+    """Insert a port on ``network`` (from :func:`usable_network`), flushed.
+
+    :param fixed_ips: addresses the caller asks for (each must be an
+        allocatable address of a subnet: ``FixedIpInvalidForNetwork``, and
+        free: ``FixedIpAlreadyInUse``). Without them, the first free
+        address in subnet order (``NoMoreFixedIps`` when every subnet is
+        full; none on a network without subnets), unless ``allocate`` is
+        false.
+    :param mac_address: the MAC the caller asks for (``MacAddressInUse``
+        when taken); without it, a new random one.
+    :param port_id: the new port's id (``PortExists`` when taken);
+        without it, a new UUID.
+    :param contended: pick the address as after a lost race.
+    :param created_by_attach: whether detaching it deletes it.
+    :param server_id: the server the port is for, named in the messages.
+    :returns: the new :class:`models.Port`, fixed IPs loaded.
+    :raises LostRace: a MAC or address this call picked was taken
+        meanwhile; the caller's transaction must be retried
+        (:func:`retrying`).
+    """
+    is_taken = functools.partial(api.address_taken, session, network.id)
+    if fixed_ips:
+        chosen = [ipam.requested_fixed_ip(network, address, is_taken,
+                                          server_id)
+                  for address in fixed_ips]
+    elif allocate and network.subnets:
+        free = api.free_address(session, network, contended)
+        if free is None:
+            raise exception.NoMoreFixedIps(net=network.id)
+        chosen = [free]
+    else:
+        chosen = []
+    if port_id is not None and session.get(models.Port, port_id) is not None:
+        raise exception.PortExists(port_id=port_id)
+    if mac_address is None:
+        mac = ipam.generate_mac(functools.partial(api.mac_taken, session))
+    else:
+        mac = mac_address.lower()
+        if api.mac_taken(session, mac):
+            raise exception.MacAddressInUse(mac=mac, net_id=network.id)
+    port = models.Port(
+        id=port_id or uuidutils.generate_uuid(), network_id=network.id,
+        project_id=project_id, mac_address=mac,
+        created_by_attach=created_by_attach,
+        fixed_ips=[models.FixedIp(network_id=network.id,
+                                  subnet_id=ip.subnet_id,
+                                  ip_address=ip.ip_address)
+                   for ip in chosen])
+    session.add(port)
+    try:
+        session.flush()
+    except db_exc.DBDuplicateEntry as e:
+        columns = e.columns or ()
+        if fixed_ips and 'ip_address' in columns:
+            raise exception.FixedIpAlreadyInUse(
+                address=', '.join(ip.ip_address for ip in chosen),
+                instance_uuid=server_id)
+        if mac_address is not None and 'mac_address' in columns:
+            raise exception.MacAddressInUse(mac=mac, net_id=network.id)
+        # A new port id racing with another insert of the same id ends
+        # here too; the next attempt finds it (PortExists).
+        raise LostRace('duplicate %s' % ', '.join(columns))
+    return port

@@ -27,7 +27,7 @@ demo: .venv-demo/bin/nova-attach-ifaces-api
 # builds the cached virtualenvs of the real services the tests start.
 test: .venv-tox/bin/tox
 	$(PYTHON) tools/test-setup.py
-	.venv-tox/bin/tox -e pep8,py3
+	.venv-tox/bin/tox -e pep8,docs,py3
 
 # make bench - the benchmark suite (bench/README.md); needs the package and
 #              bench/requirements.txt installed in $(BENCH_PYTHON)'s

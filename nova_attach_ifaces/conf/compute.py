@@ -22,7 +22,9 @@ OPTS = [
         help='Name of the compute driver, as registered in the '
              '"nova_attach_ifaces.compute_drivers" entry-point group. '
              'Built in: "memory" (an inventory file, forgotten on restart) '
-             'and "sql" (a database, shared by every API worker).'),
+             '"sql" (a database, shared by every API worker) and '
+             '"libvirt" (the domains of [libvirt] connection_uri, ports '
+             'from [network] backend).'),
     cfg.IntOpt(
         'max_interfaces_per_server',
         default=0,

@@ -63,14 +63,6 @@ class InventoryConflict(inventory.InventoryError):
     """An inventory entry clashes with what the database already holds."""
 
 
-class NotFound(LookupError):
-    """A management command named something that does not exist."""
-
-
-class Conflict(ValueError):
-    """A management command would break an invariant of the store."""
-
-
 def connection_url(conf):
     """``[database] connection``, or the embedded SQLite file's URL."""
     if conf.database.connection:

@@ -34,11 +34,18 @@ class BackendTestCase(neutron_fixtures.NeutronTestCase):
 
     def setUp(self):
         super().setUp()
-        self.backend = neutron.NeutronBackend(
-            neutron_fixtures.neutron_conf(self.keystone))
-        self.addCleanup(self.backend.close)
+        self.backend = self.make_backend()
         self.demo = self.context('demo')
         self.server = str(uuid.uuid4())
+
+    def make_backend(self, **options):
+        """A backend on the test Keystone, ``[neutron]`` ``options``
+        changed; closed at cleanup.
+        """
+        made = neutron.NeutronBackend(
+            neutron_fixtures.neutron_conf(self.keystone, **options))
+        self.addCleanup(made.close)
+        return made
 
     def count_calls(self):
         """A log fixture whose ``calls()`` counts Neutron requests.
@@ -293,9 +300,7 @@ class TestFaults(BackendTestCase):
         self.assertIsNone(self.neutron_port(port.id))
 
     def test_neutron_frozen_times_out_then_recovers(self):
-        frozen = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
-            self.keystone, timeout=2))
-        self.addCleanup(frozen.close)
+        frozen = self.make_backend(timeout=2)
         port = self.make_port(self.make_network())
         self.neutron.pause()
         self.addCleanup(self.neutron.resume)
@@ -329,18 +334,14 @@ class TestFaults(BackendTestCase):
 
     def test_endpoint_override_replaces_the_catalog(self):
         dead = 'http://127.0.0.1:%d/' % ks_service.free_port()
-        elsewhere = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
-            self.keystone, endpoint_override=dead))
-        self.addCleanup(elsewhere.close)
+        elsewhere = self.make_backend(endpoint_override=dead)
         self.assertRaises(exception.NetworkServiceUnavailable,
                           elsewhere.list_ports, self.demo, self.server)
 
     def test_no_neutron_in_the_region(self):
         log = self.useFixture(fixtures.FakeLogger(
             name='nova_attach_ifaces.network.neutron', level=logging.ERROR))
-        lost = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
-            self.keystone, region_name='Nowhere'))
-        self.addCleanup(lost.close)
+        lost = self.make_backend(region_name='Nowhere')
         e = self.assertRaises(exception.NetworkServiceError,
                               lost.list_ports, self.demo, self.server)
         self.assertEqual(500, e.code)
@@ -349,9 +350,7 @@ class TestFaults(BackendTestCase):
         self.assertIn('region_name', log.output)
 
     def test_create_whose_answer_is_lost_leaves_no_orphan(self):
-        frozen = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
-            self.keystone, timeout=2))
-        self.addCleanup(frozen.close)
+        frozen = self.make_backend(timeout=2)
         net = self.make_network()
         # An admin's attach: the POST is the first call, the one frozen.
         admin = self.admin_context()
@@ -378,9 +377,7 @@ class TestFaults(BackendTestCase):
     def test_refused_service_credentials(self):
         log = self.useFixture(fixtures.FakeLogger(
             name='nova_attach_ifaces.network.neutron', level=logging.ERROR))
-        broken = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
-            self.keystone, password='wrong'))
-        self.addCleanup(broken.close)
+        broken = self.make_backend(password='wrong')
         e = self.assertRaises(exception.NetworkServiceError,
                               broken.list_ports, self.demo, self.server)
         self.assertEqual(500, e.code)
@@ -392,9 +389,7 @@ class TestFaults(BackendTestCase):
     def test_service_user_without_admin_role(self):
         log = self.useFixture(fixtures.FakeLogger(
             name='nova_attach_ifaces.network.neutron', level=logging.ERROR))
-        member = neutron.NeutronBackend(neutron_fixtures.neutron_conf(
-            self.keystone, user='demo-member', project='demo'))
-        self.addCleanup(member.close)
+        member = self.make_backend(user='demo-member', project='demo')
         port = self.make_port(self.make_network())
         e = self.assertRaises(exception.NetworkServiceError,
                               member.bind_port, self.demo, port.id,

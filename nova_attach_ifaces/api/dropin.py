@@ -57,6 +57,7 @@ from oslo_log import log as logging
 from nova_attach_ifaces.api import auth
 from nova_attach_ifaces.api import faults
 from nova_attach_ifaces.api import host_policy
+from nova_attach_ifaces.api import lifetime
 from nova_attach_ifaces.api import microversion
 from nova_attach_ifaces.api import router
 from nova_attach_ifaces.compute import exception
@@ -266,7 +267,8 @@ def _make_filter(files, explicit):
 
     inherit_host_policy()
     policy.init(conf.CONF)
-    compute_driver = loader.load_driver(conf.CONF)
+    # Closed when the host's process exits (see lifetime).
+    compute_driver = lifetime.own(loader.load_driver(conf.CONF))
     if conf.CONF.compute.driver in SINGLE_PROCESS_DRIVERS:
         LOG.warning('os_interface filter: [compute] driver = %s keeps its '
                     'state in this process: serve from a single-process '

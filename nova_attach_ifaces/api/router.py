@@ -36,6 +36,7 @@ import webob.exc
 from nova_attach_ifaces.api import attach_interfaces
 from nova_attach_ifaces.api import auth
 from nova_attach_ifaces.api import faults
+from nova_attach_ifaces.api import lifetime
 from nova_attach_ifaces.api import microversion
 from nova_attach_ifaces.api import servers
 from nova_attach_ifaces.api import validation
@@ -224,9 +225,11 @@ def _allow_header(error):
 
 
 def app_factory(global_config, **local_config):
-    """paste.app_factory: the API with the configured compute driver."""
+    """paste.app_factory: the API with the configured compute driver,
+    closed when the process exits (:mod:`.lifetime`).
+    """
     policy.init(conf.CONF)
-    return build(loader.load_driver(conf.CONF))
+    return build(lifetime.own(loader.load_driver(conf.CONF)))
 
 
 def build(compute_driver):

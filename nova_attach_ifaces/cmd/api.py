@@ -33,6 +33,7 @@ from oslo_log import log as logging
 from oslo_serialization import jsonutils
 import yaml
 
+from nova_attach_ifaces.api import lifetime
 from nova_attach_ifaces import conf
 from nova_attach_ifaces import log
 from nova_attach_ifaces import wsgi
@@ -217,5 +218,8 @@ def main(argv=None):
         pass
     finally:
         server.stop()
+        # Once no request is in flight: the driver's connections and
+        # threads (see nova_attach_ifaces.api.lifetime).
+        lifetime.close_all()
     LOG.info('Stopped')
     return 0

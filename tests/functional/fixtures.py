@@ -42,6 +42,7 @@ from oslo_utils import uuidutils
 import webob
 import yaml
 
+from nova_attach_ifaces.api import lifetime
 from nova_attach_ifaces import conf
 from nova_attach_ifaces import policy
 from nova_attach_ifaces import wsgi
@@ -141,6 +142,9 @@ class APIEnvironment(object):
         self._application = None
 
     def setUp(self):
+        # The drivers of the apps loaded from here on are closed at
+        # cleanUp, as the process's exit would close them.
+        self.drivers_mark = lifetime.mark()
         self.tempdir = tempfile.TemporaryDirectory(prefix='nai-test-')
         self.conf_fixture = config_fixture.Config(conf.CONF)
         self.conf_fixture.setUp()
@@ -181,6 +185,7 @@ class APIEnvironment(object):
         policy.reset()
 
     def cleanUp(self):
+        lifetime.close_all(self.drivers_mark)
         policy.reset()
         self.conf_fixture.cleanUp()
         self.tempdir.cleanup()

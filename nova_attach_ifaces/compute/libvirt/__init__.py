@@ -12,8 +12,9 @@
 """The ``libvirt`` compute driver: the host's libvirt domains are the
 servers, and NICs are hot-plugged into them through libvirt.
 
-* :mod:`.connection`: the libvirt connection, its event loop thread and
-  reconnection;
+* :mod:`.events`: libvirt's event loop thread, and one event registration
+  per connection shared by its users;
+* :mod:`.connection`: the libvirt connection and its reconnection;
 * :mod:`.domain`: reading and writing domain XML (servers, NICs, the
   service's metadata, PCI slots);
 * :mod:`.host`: :class:`~.host.LibvirtHypervisor`, the hypervisor contract

@@ -9,21 +9,17 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""The libvirt connection of one process, and its event loop.
+"""The libvirt connection of one process.
 
-libvirt delivers events (a device's removal, a domain's lifecycle, the
-connection closing) only to a process that registered an event loop
-implementation before opening any connection, and runs the callbacks on
-whichever thread runs that loop. So one daemon thread per process runs
-libvirt's default loop, started before the first connection is opened;
-every callback runs on it, and must never block or call back into libvirt
-in a way that waits for an event.
+Events come from :mod:`.events`: libvirt's loop on one thread, and one
+:class:`~.events.EventHub` per ``virConnect``, to which each
+:class:`Connection` subscribes.
 
 The connection reopens by itself: when libvirtd goes away, libvirt calls
 the close callback, calls fail with :class:`ComputeUnavailable` (503) and a
 background thread reopens the connection once the daemon answers again (a
-request arriving meanwhile tries too). Event callbacks are registered
-again on every new connection.
+request arriving meanwhile tries too). Events are registered again on
+every new connection.
 """
 
 import os
@@ -35,11 +31,9 @@ import libvirt
 from oslo_log import log as logging
 
 from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute.libvirt import events
 
 LOG = logging.getLogger(__name__)
-
-_LOOP_LOCK = threading.Lock()
-_LOOP_THREAD = None
 
 # Errors that mean the connection (not the request) failed: the daemon
 # went away, its socket closed, or the RPC layer broke.
@@ -47,38 +41,6 @@ _CONNECTION_ERROR_DOMAINS = frozenset({libvirt.VIR_FROM_REMOTE,
                                        libvirt.VIR_FROM_RPC})
 _CONNECTION_ERROR_CODES = frozenset({libvirt.VIR_ERR_NO_CONNECT,
                                      libvirt.VIR_ERR_INVALID_CONN})
-
-
-def _quiet_error_handler(opaque, error):
-    # libvirt-python's default handler prints every error to stderr, also
-    # the ones callers handle (a domain not found, a detach retried); they
-    # are raised as libvirtError and logged where they matter.
-    pass
-
-
-def _run_event_loop():
-    while True:
-        try:
-            libvirt.virEventRunDefaultImpl()
-        except Exception:
-            LOG.exception('libvirt event loop iteration failed')
-            time.sleep(0.1)
-
-
-def start_event_loop():
-    """Register libvirt's default event loop and run it on a daemon thread,
-    once per process; must precede the first ``libvirt.open``.
-    """
-    global _LOOP_THREAD
-    with _LOOP_LOCK:
-        if _LOOP_THREAD is not None:
-            return
-        libvirt.registerErrorHandler(_quiet_error_handler, None)
-        libvirt.virEventRegisterDefaultImpl()
-        _LOOP_THREAD = threading.Thread(
-            target=_run_event_loop, name='libvirt-event-loop', daemon=True)
-        _LOOP_THREAD.start()
-
 
 # An embedded QEMU driver has no virtlogd to hand its output to and no
 # daemon to set up users, namespaces and cgroups: QEMU runs as the service's
@@ -119,6 +81,7 @@ def prepare_embed_root(root):
 
 
 _EMBEDDED = {}
+_EMBEDDED_HUBS = {}
 _EMBEDDED_LOCK = threading.Lock()
 
 
@@ -134,10 +97,20 @@ def open_embedded(uri):
     with _EMBEDDED_LOCK:
         conn = _EMBEDDED.get(uri)
         if conn is None:
-            start_event_loop()
+            events.start_event_loop()
             prepare_embed_root(embed_root(uri))
             conn = _EMBEDDED[uri] = libvirt.open(uri)
         return conn
+
+
+def _embedded_hub(uri):
+    """The shared connection to ``uri`` and its one event hub."""
+    conn = open_embedded(uri)
+    with _EMBEDDED_LOCK:
+        hub = _EMBEDDED_HUBS.get(uri)
+        if hub is None:
+            hub = _EMBEDDED_HUBS[uri] = events.EventHub(conn)
+        return conn, hub
 
 
 def is_connection_error(error):
@@ -176,8 +149,8 @@ class Connection:
         self._lifecycle_listeners = []
         self._connect_listeners = []
         self.embedded = embed_root(uri) is not None
-        self._callback_ids = []
-        start_event_loop()
+        self._hub = None
+        events.start_event_loop()
 
     # Listeners (the agent's domain reports, the hypervisor's clean-up).
 
@@ -215,50 +188,41 @@ class Connection:
         """Open the connection (under ``_lock``); ComputeUnavailable if
         libvirt cannot be reached.
         """
+        conn = None
         try:
-            conn = (open_embedded(self.uri) if self.embedded
-                    else libvirt.open(self.uri))
+            if self.embedded:
+                conn, hub = _embedded_hub(self.uri)
+            else:
+                conn = libvirt.open(self.uri)
+                # A daemon that hangs (rather than exits) is found out too.
+                conn.setKeepAlive(5, 3)
+                conn.registerCloseCallback(self._on_close, None)
+                hub = events.EventHub(conn)
         except libvirt.libvirtError as e:
             LOG.warning('Cannot connect to libvirt at %s: %s', self.uri, e)
+            if conn is not None and not self.embedded:
+                self._close_quietly(conn, None)
             raise exception.ComputeUnavailable()
-        try:
-            self._register(conn)
-        except libvirt.libvirtError as e:
-            LOG.warning('Cannot register libvirt events at %s: %s',
-                        self.uri, e)
-            self._release(conn)
-            raise exception.ComputeUnavailable()
+        hub.subscribe(self)
         LOG.info('Connected to libvirt at %s', self.uri)
-        self._conn = conn
+        self._conn, self._hub = conn, hub
 
-    def _register(self, conn):
-        if not self.embedded:
-            # A daemon that hangs (rather than exits) is found out too.
-            conn.setKeepAlive(5, 3)
-            conn.registerCloseCallback(self._on_close, None)
-        self._callback_ids = [
-            conn.domainEventRegisterAny(None, event, callback, None)
-            for event, callback in (
-                (libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
-                 self._on_device_removed),
-                (libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED,
-                 self._on_device_removal_failed),
-                (libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                 self._on_lifecycle))]
-
-    def _release(self, conn):
-        """Let go of ``conn``: close it, or for the shared embedded
-        connection, only take this object's callbacks off it.
-        """
-        ids, self._callback_ids = self._callback_ids, []
+    @staticmethod
+    def _close_quietly(conn, hub):
         try:
-            if not self.embedded:
-                conn.close()
-                return
-            for callback_id in ids:
-                conn.domainEventDeregisterAny(callback_id)
+            if hub is not None:
+                hub.close()
+            conn.close()
         except libvirt.libvirtError:
             pass
+
+    def _release(self, conn, hub):
+        """Let go of ``conn``: stop listening to its events, and close it
+        unless it is the process's shared embedded connection.
+        """
+        hub.unsubscribe(self)
+        if not self.embedded:
+            self._close_quietly(conn, hub)
 
     def lost(self, conn=None):
         """Forget the connection ``conn`` (default: the current one), found
@@ -271,13 +235,14 @@ class Connection:
                 return
             LOG.warning('Lost the libvirt connection to %s', self.uri)
             old, self._conn = self._conn, None
+            hub, self._hub = self._hub, None
             self._start_reconnecting()
         # Waiting detaches re-read the domain (on a new connection, or get
         # ComputeUnavailable) instead of waiting out their timeout.
         with self._removals_lock:
             for removal in self._removals.values():
                 removal.done.set()
-        threading.Thread(target=self._release, args=(old,),
+        threading.Thread(target=self._release, args=(old, hub),
                          daemon=True).start()
 
     def _on_close(self, conn, reason, opaque):
@@ -318,8 +283,9 @@ class Connection:
         with self._lock:
             self._closed = True
             conn, self._conn = self._conn, None
+            hub, self._hub = self._hub, None
         if conn is not None:
-            self._release(conn)
+            self._release(conn, hub)
 
     # Device removal.
 
@@ -338,23 +304,24 @@ class Connection:
         with self._removals_lock:
             self._removals.pop((server_id, alias), None)
 
-    def _on_device_removed(self, conn, dom, alias, opaque):
+    # Events, from this connection's hub, on the event loop thread.
+
+    def device_removed(self, server_id, alias):
         with self._removals_lock:
-            removal = self._removals.get((dom.UUIDString(), alias))
+            removal = self._removals.get((server_id, alias))
         if removal is not None:
             removal.done.set()
 
-    def _on_device_removal_failed(self, conn, dom, alias, opaque):
+    def device_removal_failed(self, server_id, alias):
         LOG.info('The guest of %s refused to release device %s',
-                 dom.UUIDString(), alias)
+                 server_id, alias)
         with self._removals_lock:
-            removal = self._removals.get((dom.UUIDString(), alias))
+            removal = self._removals.get((server_id, alias))
         if removal is not None:
             removal.failed = True
             removal.done.set()
 
-    def _on_lifecycle(self, conn, dom, event, detail, opaque):
-        server_id = dom.UUIDString()
+    def lifecycle(self, server_id, event, detail):
         for callback in list(self._lifecycle_listeners):
             try:
                 callback(server_id, event, detail)

@@ -20,7 +20,7 @@ doc/source/differences.rst lists.
 
 import ipaddress
 
-from nova_attach_ifaces.compute.sql import api as sql_api
+from nova_attach_ifaces.compute import driver
 
 # Nova's device_owner for the ports it binds.
 DEVICE_OWNER = 'compute:nova'
@@ -111,7 +111,7 @@ def port(row):
         'network_id': row.network_id,
         'mac_address': row.mac_address,
         'admin_state_up': True,
-        'status': sql_api.ACTIVE if attachment is not None else sql_api.DOWN,
+        'status': driver.ACTIVE if attachment is not None else driver.DOWN,
         'device_id': attachment.server_id if attachment is not None else '',
         'device_owner': DEVICE_OWNER if attachment is not None else '',
         'fixed_ips': [{'subnet_id': ip.subnet_id,

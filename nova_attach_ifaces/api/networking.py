@@ -43,7 +43,7 @@ import webob.dec
 
 from nova_attach_ifaces.api import auth
 from nova_attach_ifaces.api import network_views
-from nova_attach_ifaces.compute.sql import api as sql_api
+from nova_attach_ifaces.compute.sql import database
 from nova_attach_ifaces.compute.sql import network_reads
 from nova_attach_ifaces import conf
 
@@ -232,7 +232,7 @@ def app_factory(global_config, **local_config):
         LOG.info('Neutron view not served: the ports are not in the sql '
                  'store')
         return NotServed()
-    return NetworkingAPI(sql_api.Database(conf.CONF))
+    return NetworkingAPI(database.Database(conf.CONF))
 
 
 def versions_factory(global_config, **local_config):

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 import yaml
 
 from nova_attach_ifaces.compute import inventory
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import database
 from nova_attach_ifaces.compute.sql import migration
 
 
@@ -111,7 +111,7 @@ class CommandGroup:
     def database(self):
         """The ``sql`` store, whatever its schema revision (``db``)."""
         if self._db is None:
-            self._db = api.Database(self.conf)
+            self._db = database.Database(self.conf)
         return self._db
 
     @property
@@ -155,5 +155,5 @@ class CommandGroup:
 
     def url(self):
         """The store's URL for messages, without its password."""
-        return sa.engine.make_url(api.connection_url(self.conf)) \
+        return sa.engine.make_url(database.connection_url(self.conf)) \
             .render_as_string(hide_password=True)

@@ -13,7 +13,7 @@
 
 from nova_attach_ifaces.cmd.manage import common
 from nova_attach_ifaces.compute import inventory
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import inventory_store
 from nova_attach_ifaces.compute.sql import migration
 
 args = common.args
@@ -48,13 +48,13 @@ class InventoryCommands(common.CommandGroup):
         except inventory.InventoryError as e:
             raise common.CommandError(str(e))
         with self.db.writer() as session:
-            counts = api.load_inventory(session, inv)
+            counts = inventory_store.load_inventory(session, inv)
         self.emit(counts)
 
     def export(self):
         """Print the store as inventory YAML."""
         with self.db.reader() as session:
-            data = api.export_inventory(session)
+            data = inventory_store.export_inventory(session)
         if self.format == 'table':
             # The point of an export is a file that loads back.
             common.print_yaml(data)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from nova_attach_ifaces.cmd.manage import common
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import inventory_store
 from nova_attach_ifaces.compute.sql import models
 
 args = common.args
@@ -53,7 +53,7 @@ def subnet_spec(value):
 
 
 def _row(net):
-    data = api.network_dict(net)
+    data = inventory_store.network_dict(net)
     data['subnets'] = ['%s %s gw %s' % (s['id'], s['cidr'],
                                         s['gateway_ip'] or '-')
                        for s in data['subnets']]
@@ -82,8 +82,9 @@ class NetworkCommands(common.CommandGroup):
             if session.get(models.Network, net.id) is not None:
                 raise common.CommandError('network %s already exists'
                                           % net.id)
-            api.load_inventory(session, inv)
-            result = api.network_dict(session.get(models.Network, net.id))
+            inventory_store.load_inventory(session, inv)
+            result = inventory_store.network_dict(
+                session.get(models.Network, net.id))
         self.emit(result)
 
     @args('--project', help='only this project\'s networks')
@@ -102,7 +103,7 @@ class NetworkCommands(common.CommandGroup):
     def show(self, id):
         """Show a network."""
         with self.db.reader() as session:
-            result = api.network_dict(
+            result = inventory_store.network_dict(
                 common.get_row(session, models.Network, id, 'network'))
         self.emit(result)
 

@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from nova_attach_ifaces.cmd.manage import common
+from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import ipam
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import inventory_store
 from nova_attach_ifaces.compute.sql import models
+from nova_attach_ifaces.compute.sql import ports
 
 args = common.args
 
@@ -29,10 +31,10 @@ COLUMNS = ['id', 'network_id', 'project_id', 'mac_address', 'fixed_ips',
 
 
 def _view(port):
-    data = api.port_dict(port)
+    data = inventory_store.port_dict(port)
     att = port.attachment
     data['server_id'] = att.server_id if att is not None else None
-    data['status'] = api.ACTIVE if att is not None else api.DOWN
+    data['status'] = driver.ACTIVE if att is not None else driver.DOWN
     data['created_by_attach'] = bool(port.created_by_attach)
     data['fixed_ips'] = [
         {'ip_address': ip.ip_address, 'subnet_id': ip.subnet_id}
@@ -69,11 +71,11 @@ class PortCommands(common.CommandGroup):
                     'project_id': project or net.project_id,
                     # The MAC and the address attach would have chosen.
                     'mac_address': mac or ipam.generate_mac(
-                        functools.partial(api.mac_taken, session))}
+                        functools.partial(ports.mac_taken, session))}
             if fixed_ip:
                 data['fixed_ips'] = [{'ip_address': a} for a in fixed_ip]
             elif not no_fixed_ip and net.subnets:
-                free = api.free_address(session, net)
+                free = ports.free_address(session, net)
                 if free is None:
                     raise common.CommandError('network %s has no free '
                                               'address' % net.id)
@@ -81,10 +83,11 @@ class PortCommands(common.CommandGroup):
             # The inventory rules check the addresses against the subnets;
             # the store's UNIQUE constraints, ids, MACs and addresses.
             port = common.parse_inventory({
-                'networks': [api.network_dict(net)], 'ports': [data]}).ports[0]
+                'networks': [inventory_store.network_dict(net)],
+                'ports': [data]}).ports[0]
             if session.get(models.Port, port.id) is not None:
                 raise common.CommandError('port %s already exists' % port.id)
-            api.add_port(session, port, 'port %s' % port.id)
+            inventory_store.add_port(session, port, 'port %s' % port.id)
             result = _view(_load(session, port.id))
         self.emit(result)
 

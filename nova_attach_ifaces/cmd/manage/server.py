@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from nova_attach_ifaces.cmd.manage import common
 from nova_attach_ifaces.compute import driver
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import inventory_store
 from nova_attach_ifaces.compute.sql import models
 
 args = common.args
@@ -27,7 +27,7 @@ COLUMNS = ['id', 'name', 'project_id', 'vm_state', 'task_state', 'locked',
 
 
 def _view(session, server):
-    data = api.server_dict(server)
+    data = inventory_store.server_dict(server)
     data['ports'] = list(session.scalars(
         sa.select(models.Attachment.port_id)
         .where(models.Attachment.server_id == server.id)
@@ -56,7 +56,7 @@ class ServerCommands(common.CommandGroup):
             if session.get(models.Server, server.id) is not None:
                 raise common.CommandError('server %s already exists'
                                           % server.id)
-            api.load_inventory(session, inv)
+            inventory_store.load_inventory(session, inv)
             result = _view(session, session.get(models.Server, server.id))
         self.emit(result)
 

@@ -21,7 +21,7 @@ Reads are one query each on the success path, joined to the ports and
 fixed IPs they show: the API's list (``get_server_interfaces``) and show
 (``get_server_interface``) read the server and its interfaces together.
 They run outside any transaction (see the read path in
-:mod:`nova_attach_ifaces.compute.sql.api`).
+:mod:`nova_attach_ifaces.compute.sql.reads`).
 
 Every attach and every detach is one write transaction:
 
@@ -80,9 +80,9 @@ from sqlalchemy import orm
 from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import inventory
-from nova_attach_ifaces.compute.sql import api
 from nova_attach_ifaces.compute.sql import models
 from nova_attach_ifaces.compute.sql import ports
+from nova_attach_ifaces.compute.sql import reads
 from nova_attach_ifaces.compute.sql import store
 
 LOG = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ class SQLDriver(driver.ComputeDriver):
     @store.unavailable_on_db_errors
     def get_server(self, context, server_id):
         with self.db.read_connection() as connection:
-            server = api.read_server(connection, server_id)
+            server = reads.read_server(connection, server_id)
         if server is None:
             raise exception.ServerNotFound(server_id=server_id)
         return server
@@ -184,12 +184,12 @@ class SQLDriver(driver.ComputeDriver):
     @store.unavailable_on_db_errors
     def list_servers(self, context, project_id=None):
         with self.db.read_connection() as connection:
-            return api.read_servers(connection, project_id)
+            return reads.read_servers(connection, project_id)
 
     @store.unavailable_on_db_errors
     def network_names(self, context, network_ids):
         with self.db.read_connection() as connection:
-            return api.read_network_names(connection, network_ids)
+            return reads.read_network_names(connection, network_ids)
 
     @store.unavailable_on_db_errors
     def list_interfaces(self, context, server):
@@ -209,8 +209,8 @@ class SQLDriver(driver.ComputeDriver):
     def _server_interfaces(self, server_id, port_id=None):
         """The server and its attachments (only ``port_id``'s, if given)."""
         with self.db.read_connection() as connection:
-            found = api.read_server_interfaces(connection, server_id,
-                                               port_id)
+            found = reads.read_server_interfaces(connection, server_id,
+                                                 port_id)
         if found is None:
             raise exception.ServerNotFound(server_id=server_id)
         return found
@@ -218,10 +218,10 @@ class SQLDriver(driver.ComputeDriver):
     @store.unavailable_on_db_errors
     def get_interface(self, context, server, port_id):
         with self.db.read_connection() as connection:
-            found = api.read_port(connection, port_id)
+            found = reads.read_port(connection, port_id)
             if found is not None and found[1] == server.id:
                 return found[0]
-            if api.read_server(connection, server.id) is None:
+            if reads.read_server(connection, server.id) is None:
                 raise exception.ServerNotFound(server_id=server.id)
         if found is None or not driver.visible(context, found[2]):
             raise exception.PortNotFound(port_id=port_id)
@@ -273,7 +273,7 @@ class SQLDriver(driver.ComputeDriver):
                 raise exception.PortInUse(port_id=new_port_id)
             LOG.debug('Attached port %(port)s to server %(server)s',
                       {'port': new_port_id, 'server': server_id})
-            return api.to_attachment(port, attachment)
+            return reads.to_attachment(port, attachment)
 
     @store.unavailable_on_db_errors
     @store.retry_on_deadlock

@@ -43,7 +43,6 @@ from sqlalchemy import orm
 from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import ipam
-from nova_attach_ifaces.compute.sql import api
 from nova_attach_ifaces.compute.sql import models
 
 LOG = logging.getLogger(__name__)
@@ -87,6 +86,46 @@ def retrying(attempt, what):
             time.sleep(random.uniform(0, 0.01 * number))
     LOG.error('%s kept losing address races; giving up', what)
     raise exception.ComputeUnavailable()
+
+
+# What the database holds, for ipam's rules.
+
+def taken_addresses(session, network_id):
+    """Addresses in use on a network (one index range scan)."""
+    return set(session.scalars(
+        sa.select(models.FixedIp.ip_address)
+        .where(models.FixedIp.network_id == network_id)))
+
+
+def mac_taken(session, mac):
+    return session.scalar(
+        sa.select(models.Port.id).where(models.Port.mac_address == mac)
+    ) is not None
+
+
+def address_taken(session, network_id, address):
+    """Whether a port of the network holds ``address``."""
+    return session.scalar(
+        sa.select(models.FixedIp.id)
+        .where(models.FixedIp.network_id == network_id,
+               models.FixedIp.ip_address == address)) is not None
+
+
+def free_address(session, network, contended=False):
+    """A free :class:`driver.FixedIp` of ``network`` to try, or None.
+
+    Subnets are tried in order; the gateway, network and broadcast
+    addresses are never handed out. The address is the lowest free one,
+    or, when ``contended``, one of the lowest drawn at random
+    (:func:`ipam.candidate_address`); nothing reserves it: the UNIQUE
+    constraint on (network, address) settles races.
+    """
+    taken = taken_addresses(session, network.id)
+    for subnet in network.subnets:
+        address = ipam.candidate_address(subnet, taken, contended)
+        if address is not None:
+            return driver.FixedIp(address, subnet.id)
+    return None
 
 
 def usable_network(session, context, project_id, net_id=None):
@@ -145,13 +184,13 @@ def new_port(session, network, project_id, fixed_ips=None,
         meanwhile; the caller's transaction must be retried
         (:func:`retrying`).
     """
-    is_taken = functools.partial(api.address_taken, session, network.id)
+    is_taken = functools.partial(address_taken, session, network.id)
     if fixed_ips:
         chosen = [ipam.requested_fixed_ip(network, address, is_taken,
                                           server_id)
                   for address in fixed_ips]
     elif allocate and network.subnets:
-        free = api.free_address(session, network, contended)
+        free = free_address(session, network, contended)
         if free is None:
             raise exception.NoMoreFixedIps(net=network.id)
         chosen = [free]
@@ -160,10 +199,10 @@ def new_port(session, network, project_id, fixed_ips=None,
     if port_id is not None and session.get(models.Port, port_id) is not None:
         raise exception.PortExists(port_id=port_id)
     if mac_address is None:
-        mac = ipam.generate_mac(functools.partial(api.mac_taken, session))
+        mac = ipam.generate_mac(functools.partial(mac_taken, session))
     else:
         mac = mac_address.lower()
-        if api.mac_taken(session, mac):
+        if mac_taken(session, mac):
             raise exception.MacAddressInUse(mac=mac, net_id=network.id)
     port = models.Port(
         id=port_id or uuidutils.generate_uuid(), network_id=network.id,

@@ -28,7 +28,7 @@ from oslo_log import log as logging
 import sqlalchemy as sa
 
 from nova_attach_ifaces.compute import exception
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import database
 from nova_attach_ifaces.compute.sql import migration
 
 LOG = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def unavailable_on_db_errors(method):
 
 
 class Store:
-    """One user's handle on the store: its :class:`api.Database`, readied
+    """One user's handle on the store: its :class:`.database.Database`, readied
     (migrated, inventory loaded) once.
 
     :param conf: the service configuration ([database], [sql]).
@@ -92,7 +92,7 @@ class Store:
 
     def __init__(self, conf, inv=None):
         self.conf = conf
-        self.db = api.Database(conf)
+        self.db = database.Database(conf)
         self._inventory = inv
         self._ready = False
         self._lock = threading.Lock()

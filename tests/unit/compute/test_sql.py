@@ -40,7 +40,7 @@ from nova_attach_ifaces.compute import conformance
 from nova_attach_ifaces.compute import driver
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import inventory
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import database
 from nova_attach_ifaces.compute.sql import driver as sql_driver
 from nova_attach_ifaces.compute.sql import migration
 from nova_attach_ifaces.compute.sql import models
@@ -113,7 +113,7 @@ class _SQLDriverTests(_Store):
         cursor events do not see them.
         """
         reads = [] if reads is None else reads
-        rows = api.ReadConnection.rows
+        rows = database.ReadConnection.rows
 
         def record(connection, read, **params):
             sql, names = read.compiled(connection.dialect)
@@ -122,7 +122,7 @@ class _SQLDriverTests(_Store):
             return rows(connection, read, **params)
 
         self.useFixture(fixtures.MockPatchObject(
-            api.ReadConnection, 'rows', record))
+            database.ReadConnection, 'rows', record))
         return reads
 
     def count_selects(self, drv):
@@ -191,8 +191,9 @@ class _SQLDriverTests(_Store):
 
     def test_read_errors_are_wrapped_and_dead_connections_dropped(self):
         drv = self.start()
-        missing = api.Read(sa.select(sa.literal_column('id')).select_from(
-            sa.table('no_such_table')))
+        missing = database.Read(
+            sa.select(sa.literal_column('id')).select_from(
+                sa.table('no_such_table')))
         with drv.db.read_connection() as conn:
             # As if the database had dropped the connection mid-query.
             self.useFixture(fixtures.MockPatchObject(
@@ -261,7 +262,7 @@ class _SQLDriverTests(_Store):
         self.assertEqual(migration.head_revision(), drv.db.upgrade())
 
     def test_upgrade_from_empty(self):
-        db = api.Database(self.conf)
+        db = database.Database(self.conf)
         self.addCleanup(db.dispose)
         self.assertIsNone(db.current_revision())
         self.assertEqual(migration.head_revision(), db.upgrade())
@@ -687,12 +688,12 @@ class TestApiHelpers(base.BaseTestCase):
         conf = sql_backends.make_conf(None, state_dir)
         self.assertEqual(
             'sqlite:///%s/nova-attach-ifaces.sqlite' % state_dir,
-            api.connection_url(conf))
+            database.connection_url(conf))
 
     def test_connection_url_from_database_connection(self):
         conf = sql_backends.make_conf('mysql+pymysql://u:p@db/nai')
         self.assertEqual('mysql+pymysql://u:p@db/nai',
-                         api.connection_url(conf))
+                         database.connection_url(conf))
 
 
 class TestBackendPolicy(base.BaseTestCase):

@@ -30,8 +30,9 @@ from nova_attach_ifaces.compute import conformance as driver_conformance
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import inventory
 from nova_attach_ifaces.compute import loader
-from nova_attach_ifaces.compute.sql import api
+from nova_attach_ifaces.compute.sql import database
 from nova_attach_ifaces.compute.sql import driver as sql_driver
+from nova_attach_ifaces.compute.sql import inventory_store
 from nova_attach_ifaces.compute.sql import migration
 from nova_attach_ifaces.compute.sql import models
 from nova_attach_ifaces.compute.sql import ports
@@ -84,7 +85,7 @@ class _Conformance(_Store, conformance.NetworkBackendConformanceTests):
             }],
         }]})
         with self.backend.db.writer() as session:
-            api.load_inventory(session, inv)
+            inventory_store.load_inventory(session, inv)
         return net_id, subnet_id
 
     def create_port(self, network_id, project):
@@ -224,7 +225,7 @@ class _BackendTests(_Store):
 class TestSQLiteBackend(_BackendTests, base.BaseTestCase):
 
     def test_upgrade_keeps_attachments(self):
-        db = api.Database(self.conf)
+        db = database.Database(self.conf)
         self.addCleanup(db.dispose)
         db.upgrade('3c4d5e6f7a8b')
         with db.engine.begin() as connection:

@@ -23,6 +23,7 @@ pass by skipping the back ends it is there to test.
 """
 
 import os
+import time
 import uuid
 
 from oslo_config import cfg
@@ -96,6 +97,20 @@ class Backend:
         return self.server_url.set(database=name).render_as_string(
             hide_password=False)
 
+    def wait_for_lock_waiter(self, testcase, engine, timeout=60):
+        """Return once a session of ``engine``'s database waits for a lock.
+
+        Polled with a deadline (the test fails after ``timeout`` seconds);
+        each poll on a new connection, so that no snapshot hides it.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if connection.execute(sa.text(self.lock_waiters_sql)).all():
+                    return
+            time.sleep(0.02)
+        testcase.fail('no session of the database ever waited for a lock')
+
     def drop_database(self, name):
         engine = self._admin_engine()
         try:
@@ -115,6 +130,8 @@ class PostgreSQL(Backend):
     create_sql = 'CREATE DATABASE "%s"'
     # FORCE: a test that failed may have left a connection open.
     drop_sql = 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
+    lock_waiters_sql = ("SELECT pid FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND wait_event_type = 'Lock'")
 
 
 class MySQL(Backend):
@@ -126,6 +143,10 @@ class MySQL(Backend):
             'set %s' % env)
     create_sql = 'CREATE DATABASE `%s` CHARACTER SET utf8mb4'
     drop_sql = 'DROP DATABASE IF EXISTS `%s`'
+    lock_waiters_sql = (
+        "SELECT t.trx_id FROM information_schema.innodb_trx t JOIN "
+        "information_schema.processlist p ON p.id = t.trx_mysql_thread_id "
+        "WHERE t.trx_state = 'LOCK WAIT' AND p.db = database()")
 
 
 POSTGRESQL = PostgreSQL()

@@ -12,17 +12,18 @@
 """``port``: ports that are not attached yet, for attaching by id."""
 
 import functools
-import uuid
 
+from oslo_utils import netutils
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from nova_attach_ifaces.cmd.manage import common
 from nova_attach_ifaces.compute import driver
-from nova_attach_ifaces.compute import ipam
+from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute.sql import inventory_store
 from nova_attach_ifaces.compute.sql import models
 from nova_attach_ifaces.compute.sql import ports
+from nova_attach_ifaces.compute.sql import store
 
 args = common.args
 
@@ -65,31 +66,37 @@ class PortCommands(common.CommandGroup):
           help='create the port without an address')
     def create(self, network, project, id, mac, fixed_ip, no_fixed_ip):
         """Create an unattached port."""
+        port_id = common.uuid_arg(id) if id else None
+        if mac is not None and not netutils.is_valid_mac(mac):
+            raise common.CommandError('invalid mac_address %r' % mac)
+        # The store's one allocator, as attach and the sql network backend
+        # use it: the same address order, MACs and answer to a lost race
+        # (a whole new attempt, not a failure).
+        attempt = functools.partial(self._create, network, project, port_id,
+                                    mac, fixed_ip, no_fixed_ip)
+        try:
+            result = ports.retrying(attempt, 'Port create on network %s'
+                                    % network)
+        except exception.FixedIpAlreadyInUse as e:
+            # Nova's message names a server; this port has none.
+            raise common.CommandError(
+                'address %s is already used on network %s'
+                % (e.kwargs['address'], network))
+        except exception.ComputeError as e:
+            raise common.CommandError(e.format_message())
+        self.emit(result)
+
+    @store.retry_on_deadlock
+    def _create(self, network, project, port_id, mac, fixed_ips, no_fixed_ip,
+                contended=False):
         with self.db.writer() as session:
             net = common.get_row(session, models.Network, network, 'network')
-            data = {'id': id or str(uuid.uuid4()), 'network_id': net.id,
-                    'project_id': project or net.project_id,
-                    # The MAC and the address attach would have chosen.
-                    'mac_address': mac or ipam.generate_mac(
-                        functools.partial(ports.mac_taken, session))}
-            if fixed_ip:
-                data['fixed_ips'] = [{'ip_address': a} for a in fixed_ip]
-            elif not no_fixed_ip and net.subnets:
-                free = ports.free_address(session, net)
-                if free is None:
-                    raise common.CommandError('network %s has no free '
-                                              'address' % net.id)
-                data['fixed_ips'] = [{'ip_address': free.ip_address}]
-            # The inventory rules check the addresses against the subnets;
-            # the store's UNIQUE constraints, ids, MACs and addresses.
-            port = common.parse_inventory({
-                'networks': [inventory_store.network_dict(net)],
-                'ports': [data]}).ports[0]
-            if session.get(models.Port, port.id) is not None:
-                raise common.CommandError('port %s already exists' % port.id)
-            inventory_store.add_port(session, port, 'port %s' % port.id)
-            result = _view(_load(session, port.id))
-        self.emit(result)
+            port = ports.new_port(
+                session, net, project or net.project_id,
+                fixed_ips=fixed_ips or None, mac_address=mac,
+                port_id=port_id, allocate=not no_fixed_ip,
+                contended=contended)
+            return _view(_load(session, port.id))
 
     @args('--network', help='only ports of this network')
     @args('--project', help='only this project\'s ports')

@@ -18,11 +18,15 @@ failed command left it unchanged.
 """
 
 import io
+import ipaddress
 import json
 import os
+import threading
 
 import fixtures
 from oslotest import base
+import sqlalchemy as sa
+from sqlalchemy import orm
 import yaml
 
 from nova_attach_ifaces.cmd import manage
@@ -31,6 +35,7 @@ from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import inventory
 from nova_attach_ifaces.compute.sql import driver as sql_driver
 from nova_attach_ifaces.compute.sql import migration
+from nova_attach_ifaces.compute.sql import models
 from tests.unit import sql_backends
 
 NET = '11111111-1111-4111-8111-111111111111'
@@ -325,17 +330,47 @@ class _ManageTests:
     def test_port_create_bad_input(self):
         self.ok('network', 'create', '--project', PROJECT, '--id', NET,
                 '--subnet', '10.1.0.0/30')
-        self.json('port', 'create', '--network', NET)
+        first = self.json('port', 'create', '--network', NET)
+        # The allocator's own answers, as attach gives them.
         self.fails('port', 'create', '--network', NET,
-                   message='no free address')
+                   message='No fixed IP addresses available for network')
         self.fails('port', 'create', '--network', NET, '--fixed-ip',
-                   '10.1.0.2', message='already used')
+                   '10.1.0.2', message='address 10.1.0.2 is already used '
+                   'on network %s' % NET)
         self.fails('port', 'create', '--network', NET, '--fixed-ip',
-                   '10.9.0.2', message='not a usable address')
+                   '10.9.0.2', message='is not in any subnet of network')
         self.fails('port', 'create', '--network', NET, '--no-fixed-ip',
                    '--mac', 'zz', message='invalid mac_address')
+        self.fails('port', 'create', '--network', NET, '--no-fixed-ip',
+                   '--mac', first['mac_address'].upper(), message='in use')
+        self.fails('port', 'create', '--network', NET, '--no-fixed-ip',
+                   '--id', first['id'], message='already exists')
+        self.fails('port', 'create', '--network', NET, '--no-fixed-ip',
+                   '--id', 'not-a-uuid', message='is not a UUID')
         self.fails('port', 'create', '--network',
                    conformance.NET_UNKNOWN, message='not found')
+
+    def test_port_create_takes_the_address_attach_would(self):
+        # One allocator: a port created by the command and one created by
+        # attach draw from the same free addresses, lowest first.
+        self.ok('inventory', 'load',
+                self.write_inventory(conformance.INVENTORY_DATA))
+        drv = self.make_driver()
+        ctx = conformance.context(conformance.PROJECT_A)
+        server = drv.get_server(ctx, conformance.SERVER_A2)
+        by_attach = drv.attach_interface(ctx, server,
+                                         net_id=conformance.NET_A)
+        by_command = self.json('port', 'create', '--network',
+                               conformance.NET_A)
+        self.assertEqual(
+            [('10.0.0.5', conformance.SUBNET_A1),
+             ('10.0.0.6', conformance.SUBNET_A1)],
+            [(ip.ip_address, ip.subnet_id) for ip in by_attach.fixed_ips] +
+            [(ip['ip_address'], ip['subnet_id'])
+             for ip in by_command['fixed_ips']])
+        drv.detach_interface(ctx, server, by_attach.port_id)
+        again = self.json('port', 'create', '--network', conformance.NET_A)
+        self.assertEqual('10.0.0.5', again['fixed_ips'][0]['ip_address'])
 
     def test_port_attached_is_shown_and_not_deleted(self):
         self.ok('inventory', 'load',
@@ -432,9 +467,51 @@ class TestManageSQLite(_ManageTests, base.BaseTestCase):
             self.assertNotIn('secret-pw', err)
 
 
-class TestManagePostgreSQL(_ManageTests, base.BaseTestCase):
+class _ServerDatabaseTests(_ManageTests):
+    """What only a server database shows: writers that do not queue."""
+
+    def test_port_create_that_loses_an_address_race_takes_another(self):
+        self.ok('network', 'create', '--project', PROJECT, '--id', NET,
+                '--subnet', '10.1.0.0/24')
+        subnet = self.json('network', 'show', NET)['subnets'][0]['id']
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        # Another writer holds 10.1.0.2, the lowest free address, not yet
+        # committed: the command reads it as free, picks it, and its
+        # insert waits for the other transaction, which then commits.
+        with orm.Session(engine) as other, other.begin():
+            other.add(models.Port(
+                id='91111111-1111-4111-8111-111111111111', network_id=NET,
+                project_id=PROJECT, mac_address='fa:16:3e:00:00:99',
+                fixed_ips=[models.FixedIp(network_id=NET, subnet_id=subnet,
+                                          ip_address='10.1.0.2')]))
+            other.flush()
+            out, err = io.StringIO(), io.StringIO()
+            self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+            self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+            result = []
+            command = threading.Thread(target=lambda: result.append(
+                manage.main(['--config-file', self.config_file, 'port',
+                             'create', '--network', NET, '-f', 'json'])),
+                daemon=True)
+            command.start()
+            self.backend.wait_for_lock_waiter(self, engine)
+        command.join(60)
+        self.assertFalse(command.is_alive(), 'port create hung')
+        self.assertEqual([0], result, err.getvalue())
+        created = json.loads(out.getvalue())
+        address = created['fixed_ips'][0]['ip_address']
+        self.assertNotEqual('10.1.0.2', address)
+        self.assertIn(ipaddress.ip_address(address),
+                      ipaddress.ip_network('10.1.0.0/24'))
+        self.assertEqual(
+            sorted([('10.1.0.2',), (address,)]),
+            sorted((p['fixed_ips'][0]['ip_address'],)
+                   for p in self.export()['ports']))
+
+
+class TestManagePostgreSQL(_ServerDatabaseTests, base.BaseTestCase):
     backend = sql_backends.POSTGRESQL
 
 
-class TestManageMySQL(_ManageTests, base.BaseTestCase):
+class TestManageMySQL(_ServerDatabaseTests, base.BaseTestCase):
     backend = sql_backends.MYSQL

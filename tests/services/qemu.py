@@ -91,53 +91,22 @@ def get(testcase):
     return _QEMU
 
 
-class EmbeddedQemu:
-    """An embedded QEMU driver under a temporary root."""
+def remove_domain(dom):
+    """Destroy and undefine ``dom``, whatever state it is in."""
+    try:
+        if dom.isActive():
+            dom.destroy()
+        if dom.isPersistent():
+            dom.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+    except libvirt.libvirtError:
+        pass
 
-    def __init__(self):
-        self.root = tempfile.mkdtemp(prefix='nai-qemu-')
-        self.uri = 'qemu:///embed?root=%s' % self.root
-        # The process's one connection to it, shared with the service's
-        # (libvirt cannot open an embedded root many times).
-        self.conn = connection.open_embedded(self.uri)
 
-    def close(self):
-        try:
-            for dom in self.conn.listAllDomains(0):
-                self._remove(dom)
-        except libvirt.libvirtError:
-            pass
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    @staticmethod
-    def _remove(dom):
-        try:
-            if dom.isActive():
-                dom.destroy()
-            if dom.isPersistent():
-                dom.undefineFlags(
-                    libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
-        except libvirt.libvirtError:
-            pass
-
-    def define(self, testcase, project_id=None, start=True, **kwargs):
-        """Define (and start) a domain removed at cleanup; its UUID."""
-        server_id = str(uuid.uuid4())
-        name = 'nai-test-%s' % server_id[:8]
-        xml = demo.domain_xml(
-            name, server_id, project_id=project_id,
-            serial_path=os.path.join(self.root, '%s.serial' % name),
-            **kwargs)
-        dom = self.conn.defineXML(xml)
-        testcase.addCleanup(self._remove, dom)
-        if start:
-            dom.create()
-        return server_id
+class DomainChecks:
+    """What a user would check on the domains of ``self.conn``."""
 
     def dom(self, server_id):
         return self.conn.lookupByUUIDString(server_id)
-
-    # What a user would check.
 
     def interfaces(self, server_id, inactive=False):
         """{alias or None: mac} of the live (or persistent) XML."""
@@ -155,3 +124,36 @@ class EmbeddedQemu:
     @staticmethod
     def tap_exists(port_id):
         return os.path.exists('/sys/class/net/%s' % domain.tap_name(port_id))
+
+
+class EmbeddedQemu(DomainChecks):
+    """An embedded QEMU driver under a temporary root."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix='nai-qemu-')
+        self.uri = 'qemu:///embed?root=%s' % self.root
+        # The process's one connection to it, shared with the service's
+        # (libvirt cannot open an embedded root many times).
+        self.conn = connection.open_embedded(self.uri)
+
+    def close(self):
+        try:
+            for dom in self.conn.listAllDomains(0):
+                remove_domain(dom)
+        except libvirt.libvirtError:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def define(self, testcase, project_id=None, start=True, **kwargs):
+        """Define (and start) a domain removed at cleanup; its UUID."""
+        server_id = str(uuid.uuid4())
+        name = 'nai-test-%s' % server_id[:8]
+        xml = demo.domain_xml(
+            name, server_id, project_id=project_id,
+            serial_path=os.path.join(self.root, '%s.serial' % name),
+            **kwargs)
+        dom = self.conn.defineXML(xml)
+        testcase.addCleanup(remove_domain, dom)
+        if start:
+            dom.create()
+        return server_id

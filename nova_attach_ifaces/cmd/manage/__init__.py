@@ -9,7 +9,8 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""``nova-attach-ifaces-manage``: manage the ``sql`` driver's store.
+"""``nova-attach-ifaces-manage``: manage the ``sql`` driver's store (and
+the lock of the ``libvirt`` driver's servers).
 
 ::
 
@@ -20,12 +21,14 @@
     inventory load FILE | export
     network create|list|show|delete
     port create|list|show|delete
-    server create|list|show|set|delete
+    server create|list|show|set|delete|lock|unlock
 
 The store is the one the ``sql`` driver uses with the same configuration:
 ``[database] connection``, or the SQLite file in ``[sql] state_dir``. Only
 ``db sync`` creates or upgrades the schema; every other command on an
-empty or older schema fails, saying to run it.
+empty or older schema fails, saying to run it. ``server lock|unlock``
+with ``[compute] driver = libvirt`` set the flag in the
+domain of ``[libvirt] connection_uri`` and need no store.
 
 Every command is one transaction: it changes everything it says or, on any
 error, nothing. Output is a table by default; ``-f json`` (or ``yaml``) is

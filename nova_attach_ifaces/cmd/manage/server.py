@@ -9,7 +9,14 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""``server``: the servers of the ``sql`` store, their state and lock."""
+"""``server``: the servers of the ``sql`` store, their state and lock.
+
+``lock`` and ``unlock`` also serve the ``libvirt`` driver, whose servers
+are the domains of ``[libvirt] connection_uri``: the flag is this
+service's own metadata element in the domain (live and persistent), which
+the driver reads on every request. With any other driver they act on
+the store, as ``set --lock|--unlock`` does.
+"""
 
 import uuid
 
@@ -17,6 +24,7 @@ import sqlalchemy as sa
 
 from nova_attach_ifaces.cmd.manage import common
 from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute.sql import inventory_store
 from nova_attach_ifaces.compute.sql import models
 
@@ -24,6 +32,9 @@ args = common.args
 
 COLUMNS = ['id', 'name', 'project_id', 'vm_state', 'task_state', 'locked',
            'ports']
+
+#: The drivers whose servers are libvirt domains.
+LIBVIRT_DRIVERS = ('libvirt',)
 
 
 def _view(session, server):
@@ -123,3 +134,52 @@ class ServerCommands(common.CommandGroup):
                     session.delete(port)
             session.flush()
             session.delete(server)
+
+    @args('id')
+    def lock(self, id):
+        """Lock a server: only admins may then attach or detach."""
+        self._set_lock(id, True)
+
+    @args('id')
+    def unlock(self, id):
+        """Unlock a server."""
+        self._set_lock(id, False)
+
+    def _set_lock(self, id, locked):
+        server_id = common.uuid_arg(id)
+        if self.conf.compute.driver in LIBVIRT_DRIVERS:
+            self.emit(_set_domain_lock(self.conf, server_id, locked))
+        else:
+            # The store's server, as every other command of the group.
+            self.set(server_id, None, None, False, locked)
+
+
+def _set_domain_lock(conf, server_id, locked):
+    """Set the lock of domain ``server_id``; the server as it is now."""
+    try:
+        from nova_attach_ifaces.compute.libvirt import connection
+        from nova_attach_ifaces.compute.libvirt import host
+    except ImportError as e:
+        raise common.CommandError(
+            'the libvirt driver needs libvirt-python (%s)' % e)
+    hypervisor = host.LibvirtHypervisor(conf)
+    try:
+        hypervisor.set_locked(server_id, locked)
+        server = hypervisor.get_server(server_id)
+    except exception.ServerNotFound:
+        raise common.CommandError('server %s not found at %s'
+                                  % (server_id, conf.libvirt.connection_uri))
+    except exception.ComputeUnavailable:
+        uri = conf.libvirt.connection_uri
+        hint = ''
+        if connection.embed_root(uri) is not None:
+            hint = ('; an embedded root is used by one process at a time: '
+                    'stop the service first, or run it on libvirtd')
+        raise common.CommandError(
+            'cannot reach libvirt at %s ([libvirt] connection_uri)%s'
+            % (uri, hint))
+    finally:
+        hypervisor.close()
+    return {'id': server.id, 'name': server.name,
+            'project_id': server.project_id, 'vm_state': server.vm_state,
+            'task_state': server.task_state, 'locked': server.locked}

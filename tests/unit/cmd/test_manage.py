@@ -411,6 +411,17 @@ class _ManageTests:
         self.assertRaises(exception.ServerNotFound, drv.get_server,
                           conformance.context(PROJECT), SERVER)
 
+    def test_server_lock_unlock(self):
+        self.ok('server', 'create', '--id', SERVER, '--project', PROJECT)
+        self.assertTrue(self.json('server', 'lock', SERVER)['locked'])
+        drv = self.make_driver()
+        ctx = conformance.context(PROJECT)
+        self.assertTrue(drv.get_server(ctx, SERVER).locked)
+        self.assertFalse(self.json('server', 'unlock', SERVER)['locked'])
+        self.assertFalse(drv.get_server(ctx, SERVER).locked)
+        self.fails('server', 'lock', conformance.SERVER_UNKNOWN,
+                   message='not found')
+
     def test_server_bad_input(self):
         self.ok('server', 'create', '--id', SERVER, '--project', PROJECT)
         self.fails('server', 'set', SERVER, '--state', 'flying',

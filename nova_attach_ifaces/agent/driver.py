@@ -11,6 +11,7 @@
 #    under the License.
 """The ``agents`` compute driver: the API side of the per-host agents.
 
+``[compute] driver = agents`` is :class:`AgentsDriver`.
 :class:`AgentHypervisor` is a hypervisor whose servers are those of every
 host with an agent: each call is looked up in the host map (which host
 reported the server) and sent to that host's agent over RPC. The driver
@@ -32,7 +33,9 @@ from oslo_log import log as logging
 from nova_attach_ifaces.agent import hostmap as hostmap_mod
 from nova_attach_ifaces.agent import rpcapi
 from nova_attach_ifaces.compute import exception
+from nova_attach_ifaces.compute import hosted
 from nova_attach_ifaces.compute import hypervisor
+from nova_attach_ifaces.compute import loader
 from nova_attach_ifaces import context as nai_context
 
 LOG = logging.getLogger(__name__)
@@ -123,3 +126,31 @@ class AgentHypervisor(hypervisor.Hypervisor):
 
     def set_locked(self, server_id, locked):
         return self._call('set_locked', server_id, locked=locked)
+
+
+class AgentsDriver(hosted.HostedDriver):
+    """``[compute] driver = agents``: the servers of every host with an
+    agent (:class:`AgentHypervisor`, over ``[DEFAULT] transport_url``),
+    ports from ``[network] backend``.
+
+    The host map's schema is checked (or, with ``[sql] auto_migrate``,
+    brought to head) before anything else, so that a worker on a database
+    without the ``server_hosts`` table fails at start saying so, not on
+    its first request.
+    """
+
+    def __init__(self, conf):
+        hostmap = hostmap_mod.HostMap(conf)
+        try:
+            hostmap.prepare()
+            backend = loader.load_network_backend(conf)
+        except Exception:
+            hostmap.close()
+            raise
+        try:
+            agents = AgentHypervisor(conf, hostmap=hostmap)
+        except Exception:
+            backend.close()
+            hostmap.close()
+            raise
+        super().__init__(conf, agents, backend)

@@ -26,10 +26,14 @@ Start-up, in this order, so that nothing is served before it is true:
    seconds, and ``[DEFAULT] rpc_response_timeout`` after serving began
    runs the second reconciliation pass (ports bound without NIC).
 
-A hypervisor that sends events of servers defined and undefined
-(:meth:`~nova_attach_ifaces.compute.hypervisor.Hypervisor.watch_servers`)
-has them written to the host map at once, by the reports thread (the
-hypervisor's event thread must not wait for a database). A report or
+A hypervisor that sends events of servers defined, started, stopped and
+undefined (:meth:`~nova_attach_ifaces.compute.hypervisor.Hypervisor.
+watch_servers`, libvirt's lifecycle events) has them written to the host
+map at once, by the reports thread (the hypervisor's event thread must not
+wait for a database or call the hypervisor back): a server whose event
+does not say whether it is still here is looked up there, and a
+reconnection to the hypervisor, after which events may have been missed,
+is followed by a full report. A report or
 event that cannot be written (the database away) is logged; the next
 report catches up.
 """
@@ -44,6 +48,7 @@ import oslo_messaging
 from nova_attach_ifaces.agent import hostmap as hostmap_mod
 from nova_attach_ifaces.agent import manager as manager_mod
 from nova_attach_ifaces.agent import reconcile
+from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import hosted
 from nova_attach_ifaces import rpc
 
@@ -165,15 +170,29 @@ class AgentService:
         self._events.put((server_id, present))
 
     def _record(self, server_id, present):
+        if server_id is None:
+            # Events may have been lost (libvirt reconnected): the whole
+            # list again, as a periodic report.
+            self._report_now()
+            return
         try:
+            if present is None:
+                present = self._present(server_id)
             if present:
                 self._log_others(self.hostmap.add(self.host, server_id))
             else:
                 self.hostmap.remove(self.host, server_id)
         except Exception as e:
-            LOG.warning('Could not record server %s %s on host %s: %s',
-                        server_id, 'defined' if present else 'undefined',
+            LOG.warning('Could not record the change of server %s on host '
+                        '%s (the next report will): %s', server_id,
                         self.host, e)
+
+    def _present(self, server_id):
+        try:
+            self.hypervisor.get_server(server_id)
+            return True
+        except exception.ServerNotFound:
+            return False
 
     @staticmethod
     def _log_others(others):

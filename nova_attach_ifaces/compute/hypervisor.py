@@ -98,8 +98,15 @@ class Hypervisor(metaclass=abc.ABCMeta):
 
     def watch_servers(self, callback):
         """Call ``callback(server_id, present)`` from now on whenever a
-        server is defined (``present`` true) or undefined on this host,
-        from any thread.
+        server appears on this host or may have left it, from any thread
+        (which the callback must not hold up).
+
+        ``present`` is true for a server defined or started here, false
+        for one undefined and gone, ``None`` when the event alone does not
+        tell (a stopped server is gone if it was transient; an undefined
+        one stays while it runs): the caller then looks the server up.
+        ``callback(None, None)`` says events may have been missed (the
+        hypervisor reconnected): every server should be looked at again.
 
         :returns: whether this hypervisor sends such events; the default
             sends none, and the per-host agent then finds new servers by

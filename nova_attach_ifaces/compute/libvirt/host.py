@@ -45,6 +45,17 @@ _NO_SLOT_MESSAGES = ('No more available PCI slots',
                      'no free PCI',
                      'does not support hotplugging')
 
+# What a lifecycle event says of a domain's presence on this host (see
+# Hypervisor.watch_servers): a stopped domain is gone only if it was
+# transient, and an undefined one stays while it runs, so those two are
+# looked up. Other events (suspended, resumed, crashed...) change nothing.
+_PRESENCE = {
+    libvirt.VIR_DOMAIN_EVENT_DEFINED: True,
+    libvirt.VIR_DOMAIN_EVENT_STARTED: True,
+    libvirt.VIR_DOMAIN_EVENT_STOPPED: None,
+    libvirt.VIR_DOMAIN_EVENT_UNDEFINED: None,
+}
+
 
 class _Domain:
     """A looked-up domain and how it is: running, persistent."""
@@ -104,6 +115,21 @@ class LibvirtHypervisor(hypervisor.Hypervisor):
 
     def close(self):
         self.connection.close()
+
+    def watch_servers(self, callback):
+        """Server events from libvirt's domain lifecycle events, and a
+        call to look at every server again after each reconnection (events
+        sent while the connection was down are lost).
+        """
+        def lifecycle(server_id, event, detail):
+            # On libvirt's event loop thread: no libvirt call here (the
+            # caller looks a server up on a thread of its own).
+            if event in _PRESENCE:
+                callback(server_id, _PRESENCE[event])
+
+        self.connection.add_lifecycle_listener(lifecycle)
+        self.connection.add_connect_listener(lambda: callback(None, None))
+        return True
 
     def _lock(self, server_id):
         with self._locks_guard:

@@ -88,7 +88,7 @@ class TestLifecycleReports(testtools.TestCase):
         dom = self.qemu.conn.createXML(demo.domain_xml(
             name, server_id, project_id=self.project,
             serial_path=os.path.join(self.qemu.root, name + '.serial')), 0)
-        self.addCleanup(self.qemu._remove, dom)
+        self.addCleanup(qemu.remove_domain, dom)
         return server_id, dom
 
     def test_defined_and_undefined_domains(self):

@@ -30,8 +30,9 @@ attaches from, in Neutron's shapes:
 It is mounted at ``/networking`` by the shipped paste file, behind the same
 authentication pipelines as the compute API, and can be served alone
 (``nova-attach-ifaces-api --app networking``). With any other store than
-``sql`` (``[compute] driver``), real Neutron holds the ports, and every
-request here is a 404.
+``sql`` (``[compute] driver``, and ``[network] backend``), real Neutron
+holds the ports, and every request here is a 404 naming Neutron, the
+version document at the root included.
 """
 
 from oslo_log import log as logging
@@ -236,5 +237,10 @@ def app_factory(global_config, **local_config):
 
 
 def versions_factory(global_config, **local_config):
-    """paste.app_factory: Neutron's version document."""
+    """paste.app_factory: Neutron's version document, or a 404 without a
+    sql store: a client pointed at this mount would otherwise discover a
+    Neutron API here and meet 404s only on its first real call.
+    """
+    if not _served(conf.CONF):
+        return NotServed()
     return NetworkVersions()

@@ -197,3 +197,10 @@ class TestNotServedWithoutTheSQLStore(NetworkingTestBase):
     def test_404(self):
         body = self.get('/v2.0/ports', status=404)
         self.assertEqual('HTTPNotFound', body['NeutronError']['type'])
+
+    def test_no_version_document_either(self):
+        # A client pointed here must not discover a Neutron API.
+        for path in ('', '/'):
+            body = self.get(path, user=None, status=404)
+            self.assertIn('ask the Neutron of this deployment',
+                          body['NeutronError']['message'])

@@ -16,19 +16,36 @@ service configuration whose ``[neutron]`` group holds the ``nova`` service
 user's credentials and finds Neutron through the catalog, and helpers to
 make networks and ports as a project's member with openstacksdk, cleaned
 up after the test.
+
+:class:`NeutronAPITestCase` adds the assembled app as a deployment runs
+it: the keystone pipeline (keystonemiddleware validating real tokens with
+the real Keystone), the ``libvirt`` compute driver on this process's
+embedded QEMU and ``[network] backend = neutron``.
 """
 
+import atexit
+import logging
+import os
+import subprocess
+import textwrap
+import threading
 import uuid
 
+import fixtures
 from keystoneauth1 import loading as ks_loading
 import openstack
 from oslo_config import cfg
+from oslo_config import fixture as config_fixture
 import testtools
 
+from nova_attach_ifaces.compute import loader
 from nova_attach_ifaces import conf as nai_conf
 from nova_attach_ifaces import context as nai_context
+from nova_attach_ifaces import wsgi
+from tests.functional import fixtures as api_fixtures
 from tests.services import keystone as ks_service
 from tests.services import neutron as nt_service
+from tests.services import qemu
 
 
 def neutron_conf(keystone, password=None, user='nova', project='service',
@@ -122,3 +139,156 @@ class NeutronTestCase(testtools.TestCase):
     def neutron_port(self, port_id):
         """The port as Neutron's admin sees it, or None if it is gone."""
         return self.sdk().network.find_port(port_id)
+
+    def count_calls(self):
+        """A log fixture whose ``calls()`` counts Neutron requests.
+
+        ``requests()`` gives keystoneauth's line of each (a ``curl``
+        command line, tokens shown as their SHA-256): every call this
+        process makes to Neutron, whoever makes it, so count around the
+        code under test only.
+        """
+        log = self.useFixture(fixtures.FakeLogger(
+            name='keystoneauth.session', level=logging.DEBUG,
+            format='%(message)s'))
+        neutron_url = self.neutron.url.rstrip('/')
+        log.requests = lambda: [
+            line for line in log.output.splitlines()
+            if line.startswith('REQ: curl') and neutron_url in line]
+        log.calls = lambda: len(log.requests())
+        return log
+
+
+#: ``[DEFAULT] host`` of the app: the ``binding:host_id`` of its ports.
+HOST = 'nai-compute-1'
+MICROVERSION = 'compute 2.70'
+
+_CONFIG = textwrap.dedent('''
+    [DEFAULT]
+    host = %(host)s
+    [api]
+    auth_strategy = keystone
+    [compute]
+    driver = libvirt
+    [libvirt]
+    connection_uri = %(qemu)s
+    device_detach_attempts = 2
+    device_detach_timeout = 5
+    [network]
+    backend = neutron
+    [keystone_authtoken]
+    www_authenticate_uri = %(keystone)s
+    %(credentials)s
+    [neutron]
+    region_name = %(region)s
+    %(credentials)s
+''')
+
+_CREDENTIALS = textwrap.dedent('''\
+    auth_type = password
+    auth_url = %(keystone)s
+    username = nova
+    password = %(password)s
+    project_name = service
+    user_domain_id = default
+    project_domain_id = default''')
+
+_BRIDGE_LOCK = threading.Lock()
+_BRIDGES = set()
+
+
+def ensure_bridge(name):
+    """Make the Linux bridge ``name`` once per process (gone at exit).
+
+    The test Neutron binds every port to it; libvirt puts a bridge NIC's
+    tap into it, so it must exist before a plug.
+    """
+    with _BRIDGE_LOCK:
+        if name in _BRIDGES:
+            return
+        subprocess.run(['ip', 'link', 'add', name, 'type', 'bridge'],
+                       capture_output=True)
+        subprocess.run(['ip', 'link', 'set', name, 'up'], check=True,
+                       capture_output=True)
+        atexit.register(subprocess.run, ['ip', 'link', 'del', name],
+                        capture_output=True)
+        _BRIDGES.add(name)
+
+
+def _unregister_plugin_opts():
+    # keystonemiddleware and the neutron backend register the password
+    # plugin's options on the global CONF when they load it; a later test
+    # parsing CONF without them must not see them.
+    nai_conf.CONF.reset()
+    for group in ('keystone_authtoken', 'neutron'):
+        nai_conf.CONF.unregister_opts(
+            ks_loading.get_auth_plugin_conf_options('password'), group=group)
+
+
+class NeutronAPITestCase(NeutronTestCase):
+    """The assembled app on real Keystone, Neutron and QEMU.
+
+    Configured by a configuration file as a deployment is (see
+    ``_CONFIG``); :attr:`driver` is the app's compute driver (its
+    ``backend`` the neutron backend, its ``hypervisor`` the libvirt one).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.qemu = qemu.get(self)
+        ensure_bridge(self.neutron.bridge)
+        self._tokens = {}
+        self.useFixture(config_fixture.Config(nai_conf.CONF))
+        self.addCleanup(_unregister_plugin_opts)
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'nova-attach-ifaces.conf')
+        values = {'keystone': self.keystone.url,
+                  'password': self.keystone.password}
+        with open(path, 'w') as f:
+            f.write(_CONFIG % dict(
+                values, host=HOST, qemu=self.qemu.uri,
+                region=ks_service.REGION,
+                credentials=_CREDENTIALS % values))
+        nai_conf.CONF(['--config-file', path], project='nova-attach-ifaces',
+                      default_config_files=[], default_config_dirs=[])
+        # The app's driver, built here so that the test can close it and
+        # reach its parts: a process's embedded QEMU connection takes one
+        # driver's event callbacks at a time.
+        self.driver = loader.load_driver(nai_conf.CONF)
+        self.addCleanup(self.driver.close)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_attach_ifaces.api.router.loader.load_driver',
+            lambda _conf: self.driver))
+        self.app = wsgi.load_app(nai_conf.CONF)
+
+    def define(self, project='demo', **kwargs):
+        """A running QEMU domain of ``project``: its server id."""
+        return self.qemu.define(self, project_id=self.keystone.ids[project],
+                                **kwargs)
+
+    def token(self, user, project):
+        if (user, project) not in self._tokens:
+            self._tokens[user, project] = self.keystone.token(user, project)
+        return self._tokens[user, project]
+
+    def request(self, server, path='', method='GET', body=None,
+                project='demo', user=None):
+        """``/v2.1/servers/<server>/os-interface<path>`` with a real token
+        of ``user`` (default: ``project``'s member) in ``project``.
+        """
+        token = self.token(user or '%s-member' % project, project)
+        return api_fixtures.json_request(
+            self.app, '/v2.1/servers/%s/os-interface%s' % (server, path),
+            method, body, headers={'X-Auth-Token': token,
+                                   'OpenStack-API-Version': MICROVERSION})
+
+    def attach(self, server, project='demo', **attachment):
+        return self.request(server, '', 'POST',
+                            {'interfaceAttachment': attachment},
+                            project=project)
+
+    def nics(self, server):
+        """{port id: MAC} of the NICs in the running domain."""
+        return {alias[len('ua-'):]: mac for alias, mac in
+                self.qemu.interfaces(server).items()
+                if alias and alias.startswith('ua-')}

@@ -47,22 +47,6 @@ class BackendTestCase(neutron_fixtures.NeutronTestCase):
         self.addCleanup(made.close)
         return made
 
-    def count_calls(self):
-        """A log fixture whose ``calls()`` counts Neutron requests.
-
-        ``requests()`` gives keystoneauth's line of each (a ``curl``
-        command line, tokens shown as their SHA-256).
-        """
-        log = self.useFixture(fixtures.FakeLogger(
-            name='keystoneauth.session', level=logging.DEBUG,
-            format='%(message)s'))
-        neutron_url = self.neutron.url.rstrip('/')
-        log.requests = lambda: [
-            line for line in log.output.splitlines()
-            if line.startswith('REQ: curl') and neutron_url in line]
-        log.calls = lambda: len(log.requests())
-        return log
-
 
 class TestLoading(BackendTestCase):
 

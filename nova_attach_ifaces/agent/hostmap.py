@@ -37,7 +37,7 @@ from oslo_log import log as logging
 import sqlalchemy as sa
 
 from nova_attach_ifaces.compute import exception
-from nova_attach_ifaces.compute.sql import api as sql_api
+from nova_attach_ifaces.compute.sql import database as sql_database
 from nova_attach_ifaces.compute.sql import migration
 from nova_attach_ifaces.compute.sql import models
 
@@ -55,7 +55,7 @@ class HostMap:
 
     def __init__(self, conf, database=None):
         self.conf = conf
-        self.db = database or sql_api.Database(conf)
+        self.db = database or sql_database.Database(conf)
 
     def prepare(self):
         """Bring the schema to head (``[sql] auto_migrate``) or check it."""

@@ -26,6 +26,7 @@ leave out, with a warning, the hosts that do not answer.
 """
 
 from concurrent import futures
+import contextlib
 
 from oslo_context import context as oslo_context
 from oslo_log import log as logging
@@ -140,17 +141,13 @@ class AgentsDriver(hosted.HostedDriver):
     """
 
     def __init__(self, conf):
-        hostmap = hostmap_mod.HostMap(conf)
-        try:
+        # What is built is closed again, last first, if a later part fails.
+        with contextlib.ExitStack() as built:
+            hostmap = hostmap_mod.HostMap(conf)
+            built.callback(hostmap.close)
             hostmap.prepare()
             backend = loader.load_network_backend(conf)
-        except Exception:
-            hostmap.close()
-            raise
-        try:
+            built.callback(backend.close)
             agents = AgentHypervisor(conf, hostmap=hostmap)
-        except Exception:
-            backend.close()
-            hostmap.close()
-            raise
+            built.pop_all()
         super().__init__(conf, agents, backend)

@@ -24,6 +24,7 @@ flight finish (an unplug waits for its guest), then the connections
 close. A SIGKILL loses nothing that the next start does not put right.
 """
 
+import contextlib
 import signal
 import sys
 
@@ -55,18 +56,15 @@ def _hypervisor(config):
 
 def build(config):
     """The :class:`AgentService` of ``config`` (not started)."""
-    backend = loader.load_network_backend(config)
-    try:
+    # What is built is closed again, last first, if a later part fails.
+    with contextlib.ExitStack() as built:
+        backend = loader.load_network_backend(config)
+        built.callback(backend.close)
         hypervisor = _hypervisor(config)
-    except Exception:
-        backend.close()
-        raise
-    try:
-        return service.AgentService(config, hypervisor, backend)
-    except Exception:
-        hypervisor.close()
-        backend.close()
-        raise
+        built.callback(hypervisor.close)
+        agent = service.AgentService(config, hypervisor, backend)
+        built.pop_all()
+    return agent
 
 
 def main(argv=None):

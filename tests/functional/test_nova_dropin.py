@@ -16,8 +16,8 @@ under gunicorn, with Nova's own ``api-paste.ini`` changed as the README
 says (:mod:`tests.services.nova`). Nova's ``nova.conf`` sets
 ``enforce_new_defaults = False`` and a ``policy.yaml`` beside it lets only
 admins list interfaces. The APIs, one per configuration under test, start
-together the first time a test needs one, and serve every test of this
-process (``.stestr.conf`` keeps this module in one worker).
+together before the first test class of a process runs (outside the
+per-test timeout), and serve every test of this process (``.stestr.conf`` keeps this module in one worker).
 """
 
 import os
@@ -93,27 +93,39 @@ _APIS = {}
 _FAILED = []
 
 
+def start_apis():
+    """Start the APIs of every configuration together, once per process.
+
+    Called from ``setUpClass``, outside any test's ``OS_TEST_TIMEOUT``:
+    seven gunicorn workers importing Nova at once can take minutes on a
+    busy two-CPU machine, and each API's start is already bounded by its
+    own deadline (``nova.START_TIMEOUT``). A failure is kept and raised
+    by every test that needs the APIs.
+    """
+    if _APIS or _FAILED or nova.venv() is None:
+        return
+    names = [name for name in CONFIGURATIONS
+             if name != 'no_config' or _default_config_absent()]
+    started = {name: nova.NovaAPI(nova.venv(), **CONFIGURATIONS[name])
+               for name in names}
+    try:
+        for api in started.values():
+            api.start()
+        for api in started.values():
+            api.wait()
+    except Exception as e:
+        _FAILED.append(e)
+        for api in started.values():
+            api.stop()
+        return
+    _APIS.update(started)
+
+
 def apis(testcase):
-    """The running APIs (started together on first use)."""
-    venv = nova.require(testcase)
+    """The running APIs; skip (fail under CI=true) without Nova."""
+    nova.require(testcase)
     if _FAILED:
         raise _FAILED[0]
-    if not _APIS:
-        names = [name for name in CONFIGURATIONS
-                 if name != 'no_config' or _default_config_absent()]
-        started = {name: nova.NovaAPI(venv, **CONFIGURATIONS[name])
-                   for name in names}
-        try:
-            for api in started.values():
-                api.start()
-            for api in started.values():
-                api.wait()
-        except Exception as e:
-            _FAILED.append(e)
-            for api in started.values():
-                api.stop()
-            raise
-        _APIS.update(started)
     return _APIS
 
 
@@ -129,6 +141,11 @@ class NovaTestCase(base.BaseTestCase):
 
     #: Which configuration's API the tests talk to.
     configuration = 'sql'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        start_apis()
 
     def setUp(self):
         super().setUp()

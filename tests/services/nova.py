@@ -79,6 +79,11 @@ _VENV = venvs.ready(NAME)
 _TMP = tempfile.gettempdir()
 
 
+def venv():
+    """The nova virtualenv's path, or None when it is not built."""
+    return _VENV
+
+
 def require(testcase):
     """The nova virtualenv's path; else skip (fail under CI=true)."""
     venv = _VENV

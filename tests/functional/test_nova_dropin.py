@@ -17,7 +17,8 @@ says (:mod:`tests.services.nova`). Nova's ``nova.conf`` sets
 ``enforce_new_defaults = False`` and a ``policy.yaml`` beside it lets only
 admins list interfaces. The APIs, one per configuration under test, start
 together before the first test class of a process runs (outside the
-per-test timeout), and serve every test of this process (``.stestr.conf`` keeps this module in one worker).
+per-test timeout), and serve every test of this process (``.stestr.conf``
+keeps this module in one worker).
 """
 
 import os

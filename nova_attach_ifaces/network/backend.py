@@ -137,6 +137,13 @@ class NetworkBackend(metaclass=abc.ABCMeta):
     def show_port(self, context, port_id):
         """Return the :class:`Port` ``port_id`` as the caller sees it.
 
+        What the caller sees may leave out the binding: Neutron's default
+        policy shows ``binding:*`` to admins and services only, so a
+        member's show has ``binding_host_id``, ``vif_type`` and
+        ``vif_details`` at their defaults. A compute driver plugs with the
+        binding :meth:`bind_port` or :meth:`create_port` returned (made
+        with the backend's own rights), never with a show's.
+
         :raises PortNotFound: no such port, or not visible to the caller.
         """
 

@@ -231,6 +231,11 @@ class NeutronBackend(backend.NetworkBackend):
         return body
 
     def show_port(self, context, port_id):
+        # As the caller, binding:* included only when Neutron shows it to
+        # them (admins, services): reading it with the service's rights
+        # would cost a second call, or let this service decide visibility
+        # instead of Neutron. No caller of show_port needs the binding
+        # (plugs use the bind's or create's reply).
         return to_port(self._show(context, port_id))
 
     def list_ports(self, context, device_id):

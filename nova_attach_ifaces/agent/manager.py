@@ -20,11 +20,19 @@ at DEBUG, not as the agent's own failures.
 Plug and unplug of one server run one at a time here, whichever API
 worker sent them: the hypervisor contract leaves that serialisation to its
 caller, and an API worker's own lock only covers its own requests.
+
+A plug is done only for a port that the network backend still has bound
+to that server, checked under the server's lock: the agent's
+reconciliation unbinds, under the same lock, a port that stayed bound
+without NIC longer than any call may take, and a plug that reaches the
+agent after that (its caller gave up on it) must not leave a NIC whose
+port is bound to nothing.
 """
 
 from oslo_log import log as logging
 import oslo_messaging
 
+from nova_attach_ifaces.agent import reconcile
 from nova_attach_ifaces.agent import rpcapi
 from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import hosted
@@ -41,14 +49,17 @@ class AgentManager:
     :param hypervisor: this host's hypervisor.
     :param server_lock: the per-server locks plug and unplug hold (the
         agent's reconciliation holds the same ones).
+    :param backend: the network backend whose binding a plug checks
+        first (None: not checked, for an agent that does not reconcile).
     """
 
     target = oslo_messaging.Target(version=rpcapi.VERSION)
 
-    def __init__(self, host, hypervisor, server_lock=None):
+    def __init__(self, host, hypervisor, server_lock=None, backend=None):
         self.host = host
         self.hypervisor = hypervisor
         self.server_lock = server_lock or hosted.ServerLocks()
+        self.backend = backend
 
     def ping(self, context):
         return {'host': self.host, 'version': rpcapi.VERSION}
@@ -73,11 +84,28 @@ class AgentManager:
     def plug(self, context, server_id, port_id, mac_address, vif_type='tap',
              vif_details=None, tag=None, created=False):
         with self.server_lock(server_id):
+            self._check_bound(server_id, port_id)
             LOG.info('Plugging port %(port)s into server %(server)s',
                      {'port': port_id, 'server': server_id})
             return self.hypervisor.plug(
                 server_id, port_id, mac_address, vif_type=vif_type,
                 vif_details=vif_details, tag=tag, created=created)
+
+    def _check_bound(self, server_id, port_id):
+        if self.backend is None:
+            return
+        try:
+            port = self.backend.show_port(reconcile.admin_context(), port_id)
+        except exception.PortNotFound:
+            port = None
+        if port is not None and port.device_id == server_id:
+            return
+        LOG.warning('Not plugging port %(port)s into server %(server)s: '
+                    'it is no longer bound to it (the attach reached this '
+                    'agent after its caller gave up)',
+                    {'port': port_id, 'server': server_id})
+        raise exception.ComputeHostUnavailable(
+            host=self.host, reason='the attach arrived after it expired')
 
     @_expected
     def unplug(self, context, server_id, port_id, mac_address=None):

@@ -26,6 +26,17 @@ Start-up, in this order, so that nothing is served before it is true:
    seconds, and ``[DEFAULT] rpc_response_timeout`` after serving began
    runs the second reconciliation pass (ports bound without NIC).
 
+Reconciliation then goes on while the agent serves, in cycles: at the
+first report after a second pass, a first pass over the servers just
+reported, and ``rpc_response_timeout`` + 1 seconds later the second pass
+over what it found. A crash is not the only way to leave an attach or a
+detach half-done: the message bus lost between the agent's work and its
+reply makes the caller give up (503) on a plug or unplug that happened,
+and the caller then releases the port of a NIC that is there, or keeps
+bound the port of a NIC that is gone. A cycle puts that right within
+``report_interval`` + ``rpc_response_timeout`` + 1 seconds of the end of
+the cycle that was running, without a restart.
+
 A hypervisor that sends events of servers defined, started, stopped and
 undefined (:meth:`~nova_attach_ifaces.compute.hypervisor.Hypervisor.
 watch_servers`, libvirt's lifecycle events) has them written to the host
@@ -76,8 +87,8 @@ class AgentService:
         self.hostmap = hostmap or hostmap_mod.HostMap(conf)
         self.transport = transport or rpc.get_rpc_transport(conf)
         self.server_lock = hosted.ServerLocks()
-        self.manager = manager_mod.AgentManager(self.host, hypervisor,
-                                                self.server_lock)
+        self.manager = manager_mod.AgentManager(
+            self.host, hypervisor, self.server_lock, backend=backend)
         self.reconciler = reconcile.Reconciler(
             self.host, hypervisor, backend, self.server_lock)
         self.rpc_server = None
@@ -131,17 +142,28 @@ class AgentService:
             pass
 
     def _periodic(self, served_at, pending):
-        release_at = served_at + self.conf.rpc_response_timeout + 1
+        # A port bound without NIC is released only once every call sent
+        # before it was seen has answered or expired (see .reconcile).
+        delay = self.conf.rpc_response_timeout + 1
+        release_at = served_at + delay
         interval = self.conf.compute_agent.report_interval
         next_report = time.monotonic() + interval
+        cycles = 0
         while not self._stopping.is_set():
             now = time.monotonic()
             if pending is not None and now >= release_at:
                 self.reconciler.release(pending)
                 pending = None
-                LOG.info('Compute agent %s reconciled', self.host)
+                # Once at INFO (the start is put right), then each cycle
+                # at DEBUG.
+                log = LOG.debug if cycles else LOG.info
+                log('Compute agent %s reconciled', self.host)
+                cycles += 1
             if now >= next_report:
-                self._report_now()
+                servers = self._report_now()
+                if pending is None and servers is not None:
+                    pending = self._check_nics(servers)
+                    release_at = time.monotonic() + delay
                 next_report = now + interval
             wake = next_report if pending is None else min(next_report,
                                                            release_at)
@@ -158,11 +180,23 @@ class AgentService:
         self._log_others(others)
 
     def _report_now(self):
+        """Report the servers; them, or None when that failed."""
         try:
-            self._report(self.hypervisor.list_servers())
+            servers = self.hypervisor.list_servers()
+            self._report(servers)
+            return servers
         except Exception as e:
             LOG.warning('Could not report the servers of host %s: %s',
                         self.host, e)
+            return None
+
+    def _check_nics(self, servers):
+        """The first pass of a cycle: its pending ports."""
+        # check_nics() logs and skips a server it cannot reconcile.
+        pending = self.reconciler.check_nics(servers)
+        LOG.debug('Compute agent %s checked the NICs of %d server(s)',
+                  self.host, len(servers))
+        return pending
 
     def _server_event(self, server_id, present):
         # On the hypervisor's event thread, which must not wait for the

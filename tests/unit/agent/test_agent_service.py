@@ -25,6 +25,7 @@ from nova_attach_ifaces.agent import hostmap
 from nova_attach_ifaces.agent import rpcapi
 from nova_attach_ifaces.agent import service
 from nova_attach_ifaces.compute import driver
+from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import hypervisor
 from nova_attach_ifaces.network import backend
 from nova_attach_ifaces import rpc
@@ -126,6 +127,40 @@ class TestAgentService(base.BaseTestCase):
             lambda: not self.backend.ports[ORPHAN.id].device_id))
         self.assertEqual(S1, self.backend.ports[FINE.id].device_id)
         self.assertEqual(S1, self.backend.ports[ADOPT.id].device_id)
+
+    def test_reconciles_while_serving(self):
+        # What a reply lost on the message bus leaves, the agent running:
+        # the caller of a plug that happened gave up and deleted the
+        # port; the caller of an unplug that happened kept the port bound.
+        self.config.config(group='compute_agent', report_interval=1)
+        self.start()
+        self.assertTrue(self.wait_until(
+            lambda: not self.backend.ports[ORPHAN.id].device_id))
+        lost_plug, lost_unplug = port(6), port(7, S2, 'host-a')
+        self.hyp.nics[S2].append(hypervisor.Nic(lost_plug.id,
+                                                lost_plug.mac_address))
+        self.backend.ports[lost_unplug.id] = lost_unplug
+        self.assertTrue(self.wait_until(lambda: not self.hyp.nics[S2]))
+        self.assertTrue(self.wait_until(
+            lambda: not self.backend.ports[lost_unplug.id].device_id))
+        # What was right stays.
+        self.assertEqual([ADOPT.id, FINE.id],
+                         [nic.port_id for nic in self.hyp.nics[S1]])
+        self.assertEqual(S1, self.backend.ports[FINE.id].device_id)
+
+    def test_plugs_only_a_port_bound_to_the_server(self):
+        self.start()
+        api = self.api()
+        free, bound = port(8), port(9, S2, 'host-a')
+        self.backend.ports.update({free.id: free, bound.id: bound})
+        # Unbound by the reconciliation (or never bound): an attach that
+        # arrives after its caller gave up plugs nothing.
+        self.assertRaises(exception.ComputeHostUnavailable, api.plug, S2,
+                          free.id, free.mac_address)
+        self.assertEqual([], self.hyp.nics[S2])
+        api.plug(S2, bound.id, bound.mac_address)
+        self.assertEqual([bound.id],
+                         [nic.port_id for nic in self.hyp.nics[S2]])
 
     def test_same_server_on_another_host_is_logged(self):
         self.map.report('host-b', [S1])

@@ -29,6 +29,7 @@ Bounded by ``NOVA_ATTACH_IFACES_CRASH_SECONDS`` (default 12) per run.
 """
 
 import os
+import time
 
 import fixtures
 from oslotest import base
@@ -37,6 +38,7 @@ from testtools import content
 
 from tests.reliability import common
 from tests.reliability import soak
+from tests.reliability import soak_server
 from tests.reliability import tcp_proxy
 from tests.unit import sql_backends
 
@@ -54,8 +56,8 @@ class _OutageTest(object):
     def setUp(self):
         super().setUp()
         self.useFixture(fixtures.Timeout(
-            int(SECONDS + 2 * soak.START_TIMEOUT + 60), gentle=True))
-        if not os.path.exists(soak.GUNICORN):
+            int(SECONDS + 2 * soak_server.START_TIMEOUT + 60), gentle=True))
+        if not os.path.exists(soak_server.GUNICORN):
             why = 'gunicorn is not installed next to the test interpreter'
             sql_backends.skip_or_fail(self, why)
         self.direct = self.backend.create_database(self)
@@ -68,8 +70,8 @@ class _OutageTest(object):
             host='127.0.0.1', port=self.proxy.port).render_as_string(
             hide_password=False)
         directory = self.useFixture(fixtures.TempDir()).path
-        self.inv = soak.Inventory()
-        self.server = soak.GunicornServer(directory, self.inv, proxied)
+        self.inv = soak_server.Inventory()
+        self.server = soak_server.GunicornServer(directory, self.inv, proxied)
         self.addCleanup(self.server.stop)
         self.addOnException(self._attach_log)
         self.server.start()
@@ -89,12 +91,12 @@ class _OutageTest(object):
         times = {}
 
         def database_down(run):
-            times['down'] = soak.time.monotonic()
+            times['down'] = time.monotonic()
             self.proxy.stop()
 
         def database_back(run):
             self.proxy.start()
-            times['back'] = soak.time.monotonic()
+            times['back'] = time.monotonic()
 
         workers = sorted(self.server.worker_pids())
         run = soak.Soak(self.server.url, self.inv, clients=CLIENTS,

@@ -41,6 +41,7 @@ from testtools import content
 from nova_attach_ifaces.compute.sql import models
 from tests.reliability import common
 from tests.reliability import soak
+from tests.reliability import soak_server
 from tests.unit import sql_backends
 
 SOAK_SECONDS = float(os.environ.get('NOVA_ATTACH_IFACES_SOAK_SECONDS') or 20)
@@ -55,18 +56,19 @@ class _SoakTest(object):
 
     def setUp(self):
         super().setUp()
-        budget = max(SOAK_SECONDS, CRASH_SECONDS) + 2 * soak.START_TIMEOUT
+        budget = (max(SOAK_SECONDS, CRASH_SECONDS) +
+                  2 * soak_server.START_TIMEOUT)
         self.useFixture(fixtures.Timeout(int(budget) + 60, gentle=True))
-        if not os.path.exists(soak.GUNICORN):
+        if not os.path.exists(soak_server.GUNICORN):
             why = 'gunicorn is not installed next to the test interpreter'
             sql_backends.skip_or_fail(self, why)
         connection = None
         if self.backend is not None:
             connection = self.backend.create_database(self)
         self.directory = self.useFixture(fixtures.TempDir()).path
-        self.inv = soak.Inventory()
-        self.server = soak.GunicornServer(self.directory, self.inv,
-                                          connection)
+        self.inv = soak_server.Inventory()
+        self.server = soak_server.GunicornServer(self.directory, self.inv,
+                                                 connection)
         self.addCleanup(self.server.stop)
         self.addOnException(self._attach_log)
         self.server.start()

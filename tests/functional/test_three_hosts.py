@@ -46,7 +46,7 @@ from testtools import content
 from nova_attach_ifaces.agent import reconcile
 from nova_attach_ifaces.compute import loader
 from tests.reliability import common
-from tests.reliability import soak
+from tests.reliability import soak_server
 from tests.reliability import tcp_proxy
 from tests.services import qemu
 from tests.services import rabbitmq
@@ -171,7 +171,7 @@ class TestThreeHosts(testtools.TestCase):
             why = 'libvirt-python is not importable'
         if why is not None:
             sql_backends.skip_or_fail(self, why)
-        for path in (multihost.AGENT, soak.GUNICORN):
+        for path in (multihost.AGENT, soak_server.GUNICORN):
             if not os.path.exists(path):
                 sql_backends.skip_or_fail(
                     self, '%s is not installed next to the test interpreter '
@@ -228,7 +228,7 @@ class TestThreeHosts(testtools.TestCase):
             def data(self):
                 return inventory
 
-        server = soak.GunicornServer(directory, Inventory(), workers=1)
+        server = soak_server.GunicornServer(directory, Inventory(), workers=1)
         with open(server.config_path, 'w') as f:
             f.write(multihost.api_config(
                 inventory=os.path.join(directory, 'inventory.yaml'),

@@ -18,9 +18,14 @@ set of rules (:mod:`nova_attach_ifaces.compute.ipam`) and one race
 strategy:
 
 * Nothing is locked. A MAC or address the allocator picks itself is a
-  candidate: the lowest free address (after a lost race, one of the
+  candidate: the lowest free address, or, after a lost race, one of the
   :data:`~nova_attach_ifaces.compute.ipam.CONTENDED_WINDOW` lowest, at
-  random), a random ``fa:16:3e`` MAC.
+  random; a random ``fa:16:3e`` MAC. A lost race is remembered for
+  :data:`CONTENTION_MEMORY` seconds per store and network, and the
+  store's allocations on that network start contended meanwhile: under a
+  stream of attaches on one network, the first attempts of racing
+  allocations would otherwise all pick the same lowest address, and all
+  but one would wait for its commit, fail and run again.
 * The UNIQUE constraints (address once per network, MAC once) settle
   races: :func:`new_port` flushes, and the loser's insert fails. For a
   value the caller asked for, that is the caller's 409
@@ -33,6 +38,7 @@ strategy:
 import functools
 import random
 import time
+import weakref
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
@@ -51,6 +57,20 @@ LOG = logging.getLogger(__name__)
 #: itself is tried again. Each loss means another one committed, so this
 #: only runs out under a storm of allocations on one network.
 ALLOCATION_ATTEMPTS = 10
+
+#: Seconds for which a lost race on a network makes the store's next
+#: allocations there draw at random among the lowest free addresses from
+#: their first attempt. Long enough to outlast a burst of attaches; with
+#: no race meanwhile, the lowest free address is handed out again.
+CONTENTION_MEMORY = 10.0
+
+# Per engine (one per store: a test's new store starts with no memory of
+# another's races on networks of the same id), {network id: the monotonic
+# time until which allocations there start contended}.
+_CONTENDED = weakref.WeakKeyDictionary()
+# Networks remembered per engine at most, so that a store with many
+# networks does not grow this without bound.
+_CONTENDED_NETWORKS = 1024
 
 
 class LostRace(Exception):
@@ -86,6 +106,32 @@ def retrying(attempt, what):
             time.sleep(random.uniform(0, 0.01 * number))
     LOG.error('%s kept losing address races; giving up', what)
     raise exception.ComputeUnavailable()
+
+
+def contention(session):
+    """The store's memory of lost races (see :data:`CONTENTION_MEMORY`).
+    """
+    return _CONTENDED.setdefault(session.get_bind(), {})
+
+
+def recently_contended(contention, network_id):
+    """Whether an allocation on the network lost a race lately."""
+    until = contention.get(network_id)
+    return until is not None and time.monotonic() < until
+
+
+def note_lost_race(contention, network_id):
+    """Remember for :data:`CONTENTION_MEMORY` that allocations race on
+    the network.
+    """
+    now = time.monotonic()
+    if len(contention) >= _CONTENDED_NETWORKS:
+        for key, until in list(contention.items()):
+            if until <= now:
+                contention.pop(key, None)
+        if len(contention) >= _CONTENDED_NETWORKS:
+            contention.clear()
+    contention[network_id] = now + CONTENTION_MEMORY
 
 
 # What the database holds, for ipam's rules.
@@ -176,7 +222,8 @@ def new_port(session, network, project_id, fixed_ips=None,
         when taken); without it, a new random one.
     :param port_id: the new port's id (``PortExists`` when taken);
         without it, a new UUID.
-    :param contended: pick the address as after a lost race.
+    :param contended: pick the address as after a lost race (also done
+        when the store lost one on this network lately).
     :param created_by_attach: whether detaching it deletes it.
     :param server_id: the server the port is for, named in the messages.
     :returns: the new :class:`models.Port`, fixed IPs loaded.
@@ -185,12 +232,16 @@ def new_port(session, network, project_id, fixed_ips=None,
         (:func:`retrying`).
     """
     is_taken = functools.partial(address_taken, session, network.id)
+    # Both read now: after a failed flush the session has no bind and
+    # its rows are expired.
+    races, network_id = contention(session), network.id
     if fixed_ips:
         chosen = [ipam.requested_fixed_ip(network, address, is_taken,
                                           server_id)
                   for address in fixed_ips]
     elif allocate and network.subnets:
-        free = free_address(session, network, contended)
+        free = free_address(session, network, contended or
+                            recently_contended(races, network_id))
         if free is None:
             raise exception.NoMoreFixedIps(net=network.id)
         chosen = [free]
@@ -222,8 +273,9 @@ def new_port(session, network, project_id, fixed_ips=None,
                 address=', '.join(ip.ip_address for ip in chosen),
                 instance_uuid=server_id)
         if mac_address is not None and 'mac_address' in columns:
-            raise exception.MacAddressInUse(mac=mac, net_id=network.id)
+            raise exception.MacAddressInUse(mac=mac, net_id=network_id)
         # A new port id racing with another insert of the same id ends
         # here too; the next attempt finds it (PortExists).
+        note_lost_race(races, network_id)
         raise LostRace('duplicate %s' % ', '.join(columns))
     return port

@@ -519,6 +519,38 @@ class _ServerDatabaseTests(_ManageTests):
             sorted((p['fixed_ips'][0]['ip_address'],)
                    for p in self.export()['ports']))
 
+    def test_port_create_that_loses_its_mac_to_another_says_so(self):
+        self.ok('network', 'create', '--project', PROJECT, '--id', NET,
+                '--subnet', '10.1.0.0/24')
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        mac = 'fa:16:3e:00:00:77'
+        # Another writer holds the MAC, not yet committed: the command
+        # reads it as free and its insert waits for the other transaction,
+        # which then commits.
+        with orm.Session(engine) as other, other.begin():
+            other.add(models.Port(
+                id='92222222-2222-4222-8222-222222222222', network_id=NET,
+                project_id=PROJECT, mac_address=mac))
+            other.flush()
+            out, err = io.StringIO(), io.StringIO()
+            self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+            self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+            result = []
+            command = threading.Thread(target=lambda: result.append(
+                manage.main(['--config-file', self.config_file, 'port',
+                             'create', '--network', NET, '--mac', mac])),
+                daemon=True)
+            command.start()
+            self.backend.wait_for_lock_waiter(self, engine)
+        command.join(60)
+        self.assertFalse(command.is_alive(), 'port create hung')
+        self.assertEqual([1], result, err.getvalue())
+        self.assertIn('ERROR: ', err.getvalue())
+        self.assertIn(mac, err.getvalue())
+        self.assertNotIn('Traceback', err.getvalue())
+        self.assertEqual(['92222222-2222-4222-8222-222222222222'],
+                         [p['id'] for p in self.export()['ports']])
+
 
 class TestManagePostgreSQL(_ServerDatabaseTests, base.BaseTestCase):
     backend = sql_backends.POSTGRESQL

@@ -371,6 +371,25 @@ class TestSQLiteDriver(_SQLDriverTests, base.BaseTestCase):
                                   if d.startswith('SCAN ')], details)
 
 
+# Threads of one driver crowding one small subnet: a /28 without its
+# gateway has 13 addresses, for 20 attaches.
+CROWD_NET = conformance._uuid(0x4e, 0x88)
+CROWD_SUBNET = conformance._uuid(0x5b, 0x88)
+CROWD_SERVERS = [conformance._uuid(0x5e, 0x800 + i) for i in range(20)]
+CROWD_ADDRESSES = 13
+
+
+def _crowd_inventory():
+    return inventory.parse({
+        'networks': [{'id': CROWD_NET, 'project_id': conformance.PROJECT_A,
+                      'subnets': [{'id': CROWD_SUBNET,
+                                   'cidr': '10.8.0.0/28',
+                                   'gateway_ip': '10.8.0.1'}]}],
+        'servers': [{'id': s, 'project_id': conformance.PROJECT_A}
+                    for s in CROWD_SERVERS],
+    })
+
+
 class _NoNetworkLock:
     """Attaches on one network do not queue behind each other's row lock.
 
@@ -407,6 +426,52 @@ class _NoNetworkLock:
         self.assertEqual([('10.0.0.5', conformance.SUBNET_A1)],
                          [(ip.ip_address, ip.subnet_id)
                           for ip in made[0].fixed_ips])
+
+    def test_threads_racing_on_one_network_get_distinct_addresses(self):
+        # More attaches at once than the subnet has addresses, each on a
+        # connection of its own (a thread of one driver, as in one API
+        # worker): every address and MAC is given once, and the attaches
+        # the subnet has no room for get Nova's NoMoreFixedIps (400 on
+        # the wire), nothing else.
+        drv = self.start(_crowd_inventory())
+        servers = [drv.get_server(self.ctx, s) for s in CROWD_SERVERS]
+        barrier = threading.Barrier(len(servers))
+        outcomes = [None] * len(servers)
+
+        def attach(index):
+            barrier.wait(60)
+            try:
+                outcomes[index] = drv.attach_interface(
+                    self.ctx, servers[index], net_id=CROWD_NET)
+            except Exception as e:
+                outcomes[index] = e
+
+        threads = [threading.Thread(target=attach, args=(i,), daemon=True)
+                   for i in range(len(servers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(RACE_TIMEOUT)
+        made = [o for o in outcomes if isinstance(o, driver.Attachment)]
+        refused = [o for o in outcomes
+                   if not isinstance(o, driver.Attachment)]
+        self.assertEqual(CROWD_ADDRESSES, len(made), outcomes)
+        self.assertEqual(
+            [(exception.NoMoreFixedIps, 400)] * (len(servers) -
+                                                 CROWD_ADDRESSES),
+            [(type(e), e.code) for e in refused])
+        addresses = [ip.ip_address for a in made for ip in a.fixed_ips]
+        self.assertEqual(CROWD_ADDRESSES, len(set(addresses)))
+        self.assertEqual(CROWD_ADDRESSES, len({a.mac_addr for a in made}))
+        # Nothing half-made by the refused ones: the store holds exactly
+        # the attached ports, one address each.
+        with drv.db.reader() as session:
+            self.assertEqual(
+                (CROWD_ADDRESSES,) * 3,
+                tuple(session.scalar(sa.select(sa.func.count())
+                                     .select_from(m))
+                      for m in (models.Port, models.FixedIp,
+                                models.Attachment)))
 
 
 class TestPostgreSQLDriver(_NoNetworkLock, _SQLDriverTests,

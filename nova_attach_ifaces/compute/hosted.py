@@ -162,8 +162,10 @@ class HostedDriver(driver.ComputeDriver):
             except Exception:
                 self._release(context, port.id, created)
                 raise
-            # The backend's view after the plug: Neutron reports the port
-            # ACTIVE once it is wired; the sql backend once bound.
+            # The backend's view after the plug, as the caller sees it:
+            # Neutron reports the port ACTIVE once it is wired; the sql
+            # backend once bound. (Nova's os-interface create ends with the
+            # same show of the port.)
             try:
                 port = self.backend.show_port(context, port.id)
             except exception.ComputeUnavailable:

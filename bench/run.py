@@ -100,6 +100,10 @@ SECTIONS = (
     Section('writes', 'writes: attach + detach on one network, gunicorn',
             'bench.writes:run'),
     Section('rss', 'RSS', 'bench.rss:run'),
+    # Global configuration, logging, the embedded QEMU and an agent's RPC
+    # server: all left behind in the process that ran them.
+    Section('hypervisor', 'hypervisor latency: one NIC on embedded QEMU',
+            'bench.hypervisor:run', own_process=True),
 )
 
 

@@ -9,7 +9,8 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""``bench/run.py --smoke``: the keystone row and the rows after it run.
+"""``bench/run.py --smoke``: the keystone row and the rows after it run,
+and the hypervisor latency section on real QEMU.
 
 The in-process sections share one Python process, so one that leaves
 process-wide state behind breaks every section after it: the keystone
@@ -88,3 +89,50 @@ class TestBenchSmoke(base.BaseTestCase):
                         '## Scaling: inventory size',
                         '## Scaling: attachments of one server'):
             self.assertIn(heading, summary)
+
+
+class TestHypervisorBenchSmoke(base.BaseTestCase):
+    """The hypervisor latency section, one tiny round on real QEMU."""
+
+    def setUp(self):
+        super().setUp()
+        from tests.services import qemu
+        from tests.services import rabbitmq
+
+        why = qemu.probe()
+        if why is None:
+            for module in ('matplotlib', 'psutil'):
+                try:
+                    __import__(module)
+                except ImportError:
+                    why = ('%s not installed (pip install -r '
+                           'bench/requirements.txt)' % module)
+        if why:
+            sql_backends.skip_or_fail(self, why)
+        # The agents case needs the broker: without it, not every case
+        # would be shown to run.
+        rabbitmq.BROKER.require(self)
+
+    def test_every_case_runs_and_is_summarised(self):
+        results = tempfile.mkdtemp(prefix='nai-bench-smoke-')
+        self.addCleanup(subprocess.run, ['rm', '-rf', results])
+        proc = subprocess.run(
+            [sys.executable, os.path.join(REPO, 'bench', 'run.py'),
+             '--smoke', '--only', 'hypervisor', '--results', results],
+            cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(0, proc.returncode,
+                         proc.stdout[-3000:] + proc.stderr[-3000:])
+        with open(os.path.join(results, 'hypervisor.json')) as f:
+            data = json.load(f)['results']
+        self.assertEqual({}, data['skipped'])
+        self.assertEqual(['agents', 'direct', 'libvirt', 'store'],
+                         sorted(data['cases']))
+        for case in data['cases'].values():
+            for op in ('attach', 'detach'):
+                self.assertEqual(data['rounds'], case[op]['n'])
+        with open(os.path.join(results, 'summary.md')) as f:
+            summary = f.read()
+        self.assertIn('## Hypervisor latency', summary)
+        for row in ('attach through the libvirt driver',
+                    'detach through the agents driver'):
+            self.assertIn(row, summary)

@@ -25,6 +25,10 @@ member's show therefore has no binding; the suite checks the binding as
 the admin sees it instead (``member_sees_binding``). The compute driver
 never needs it from a show: it plugs with the reply of the bind or the
 create, which the backend makes with its service credentials.
+
+The suite runs twice: with the callers' tokens (a keystone deployment),
+and without (``noauth2``), where the backend makes every call with its
+service credentials and decides visibility itself.
 """
 
 import uuid
@@ -73,3 +77,23 @@ class TestNeutronConformance(conformance.NetworkBackendConformanceTests,
         sdk = self.sdk('%s-member' % PROJECTS[project], PROJECTS[project])
         return sdk.network.create_port(
             network_id=network_id, name='port-' + uuid.uuid4().hex[:6]).id
+
+
+class TestNeutronConformanceWithoutTokens(TestNeutronConformance):
+    """The same suite for a deployment without Keystone tokens (noauth2).
+
+    No caller token reaches the backend: every call is made with the
+    service credentials, and the backend decides what the caller may see
+    as Neutron would. Read with the service's rights, a port's binding is
+    there for a member too.
+    """
+
+    member_sees_binding = True
+
+    def context(self, project, role='member', token=False):
+        return super().context(project, role, token)
+
+    def admin_context(self):
+        ctx = super().admin_context()
+        ctx.auth_token = None
+        return ctx

@@ -214,9 +214,24 @@ class Database:
             pooled = engine.raw_connection()
         except dialect.loaded_dbapi.Error as e:
             raise _wrapped(e, None, None, dialect, False) from e
+        # psycopg2 sends a BEGIN before a statement outside autocommit,
+        # and the pool a ROLLBACK at checkin: two round trips around a
+        # read that is one statement (setting the flag outside a
+        # transaction is client-side only). Other drivers begin no
+        # transaction of their own.
+        autocommit = dialect.driver == 'psycopg2'
         try:
+            if autocommit:
+                pooled.dbapi_connection.autocommit = True
             yield ReadConnection(pooled, dialect)
         finally:
+            if autocommit and pooled.dbapi_connection is not None:
+                try:
+                    pooled.dbapi_connection.autocommit = False
+                except dialect.loaded_dbapi.Error:
+                    # Closed (the read found it disconnected): the pool
+                    # drops it.
+                    pass
             # Back to the pool, which rolls back what a server database
             # began implicitly.
             pooled.close()

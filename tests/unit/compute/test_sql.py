@@ -479,6 +479,36 @@ class TestPostgreSQLDriver(_NoNetworkLock, _SQLDriverTests,
     backend = sql_backends.POSTGRESQL
     share_lock = 'FOR SHARE'
 
+    def test_reads_open_no_transaction(self):
+        # psycopg2 would send a BEGIN before the read's one statement and
+        # the pool a ROLLBACK after it: two round trips of four.
+        import psycopg2.extensions
+
+        drv = self.start()
+        seen = []
+        rows = database.ReadConnection.rows
+
+        def record(connection, read, **params):
+            found = rows(connection, read, **params)
+            seen.append(connection.pooled.dbapi_connection
+                        .get_transaction_status())
+            return found
+
+        self.useFixture(fixtures.MockPatchObject(
+            database.ReadConnection, 'rows', record))
+        server = drv.get_server(self.ctx, conformance.SERVER_A1)
+        drv.list_interfaces(self.ctx, server)
+        drv.get_interface(self.ctx, server, conformance.PORT_A1)
+        self.assertEqual([psycopg2.extensions.TRANSACTION_STATUS_IDLE] * 3,
+                         seen)
+        # The writers still run in transactions, and the connection they
+        # get from the pool is not left in autocommit.
+        att = drv.attach_interface(self.ctx, server,
+                                   net_id=conformance.NET_A)
+        drv.detach_interface(self.ctx, server, att.port_id)
+        with drv.db.engine.connect() as conn:
+            self.assertFalse(conn.connection.dbapi_connection.autocommit)
+
     def test_database_gone_is_unavailable(self):
         drv = self.start()
         server = drv.get_server(self.ctx, conformance.SERVER_A1)

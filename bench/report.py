@@ -31,8 +31,9 @@ BOUNDS = {
                      'SELECT through sqlite3; notes.md, round 4',
     'uwsgi': 'the same per-request cost as in process, under a server '
              'whose own cost per request is small',
-    'writes': 'database round trips (about 20 statements and 2 commits '
-              'per cycle) on a shared 2-CPU machine; notes.md',
+    'writes': 'CPU: 14-17 ms of worker CPU per cycle beside the '
+              'database\'s own (about 20 statements and 2 commits per '
+              'cycle) on a shared 2-CPU machine; notes.md, round 5',
 }
 PORTS_TARGET = 1.2
 # Beyond allocator noise: a leak of 1 KiB per request would show as ~100

@@ -92,7 +92,9 @@ def virsh(uri, *commands):
     done = subprocess.run(['virsh', '-q', '-c', uri, ' ; '.join(commands)],
                           capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        raise RuntimeError('virsh %s: %s' % (commands, done.stderr[-2000:]))
+        raise RuntimeError('virsh %s: exit status %d: %s' % (
+            commands, done.returncode,
+            (done.stdout + done.stderr)[-2000:]))
     return done.stdout
 
 
@@ -246,6 +248,11 @@ class AgentProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(STOP_TIMEOUT)
+
+    def terminate(self):
+        """Send SIGTERM (a graceful stop); :meth:`stop` waits for it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
 
     def stop(self):
         """SIGTERM (a graceful stop), then SIGKILL if it hangs."""

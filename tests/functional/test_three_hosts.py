@@ -290,6 +290,8 @@ class TestThreeHosts(testtools.TestCase):
         for agent, mark in zip(self.agents, marks):
             agent.wait_cycle(mark)
         for agent in self.agents:
+            agent.terminate()
+        for agent in self.agents:
             agent.stop()
 
         nics = {}

@@ -16,6 +16,7 @@ the live and persistent XML, QEMU's monitor and the host's tap devices.
 """
 
 import concurrent.futures
+import json
 import os
 import subprocess
 import uuid
@@ -29,11 +30,13 @@ from nova_attach_ifaces import conf as nai_conf
 from tests.services import qemu
 
 try:
+    import libvirt_qemu
+
     from nova_attach_ifaces.compute.libvirt import demo
     from nova_attach_ifaces.compute.libvirt import domain
     from nova_attach_ifaces.compute.libvirt import host
 except ImportError:
-    demo = domain = host = None
+    libvirt_qemu = demo = domain = host = None
 
 
 def _mac(number):
@@ -170,6 +173,31 @@ class TestPlugUnplug(HypervisorTestBase):
         self.hv.plug(server_id, late, _mac(9))
         # The freed slot, between the first and the third.
         self.assertEqual([ports[0], late, ports[2]],
+                         [n.port_id for n in self.hv.list_nics(server_id)])
+
+    def test_a_nic_libvirt_lost_is_removed_from_the_slot_it_holds(self):
+        # What a libvirt stopped between QEMU's device_add and recording
+        # the device leaves (an agent's embedded driver SIGKILLed mid-
+        # plug): QEMU has a NIC on the lowest free root port, the XML not.
+        server_id = self.qemu.define(self, project_id=self.project)
+        dom = self.qemu.dom(server_id)
+        bus = domain.free_root_port(domain.parse(dom.XMLDesc(0)))
+        lost = 'ua-' + self.port()
+        for command, arguments in (
+                ('netdev_add', {'type': 'user', 'id': 'host' + lost}),
+                ('device_add', {'driver': 'virtio-net-pci', 'id': lost,
+                                'netdev': 'host' + lost,
+                                'bus': 'pci.%d' % bus, 'addr': '0x0'})):
+            libvirt_qemu.qemuMonitorCommand(dom, json.dumps(
+                {'execute': command, 'arguments': arguments}), 0)
+        self.assertIn(lost, self.qemu.qemu_nics(server_id))
+        self.assertEqual({}, self.qemu.interfaces(server_id))
+        port_id = self.port()
+        # Plugged there (QEMU refused the slot before), the lost NIC gone.
+        self.hv.plug(server_id, port_id, _mac(7))
+        self.assertPlugged(server_id, port_id, _mac(7))
+        self.assertNotIn(lost, self.qemu.qemu_nics(server_id))
+        self.assertEqual([port_id],
                          [n.port_id for n in self.hv.list_nics(server_id)])
 
     def test_no_free_slot_is_refused_and_changes_nothing(self):

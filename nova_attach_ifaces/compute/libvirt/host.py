@@ -36,6 +36,7 @@ from nova_attach_ifaces.compute import exception
 from nova_attach_ifaces.compute import hypervisor
 from nova_attach_ifaces.compute.libvirt import connection as connection_mod
 from nova_attach_ifaces.compute.libvirt import domain as domain_xml
+from nova_attach_ifaces.compute.libvirt import monitor
 
 LOG = logging.getLogger(__name__)
 
@@ -247,8 +248,7 @@ class LibvirtHypervisor(hypervisor.Hypervisor):
             # a record without a device, which nothing lists.
             self._write_records(domain, records)
             try:
-                self._call(server_id, domain.dom.attachDeviceFlags, device,
-                           domain.flags())
+                self._attach(server_id, domain, root, device)
             except Exception as e:
                 self._undo_records(domain, port_id)
                 if isinstance(e, exception.ComputeError):
@@ -260,6 +260,23 @@ class LibvirtHypervisor(hypervisor.Hypervisor):
             return hypervisor.Nic(port_id=port_id,
                                   mac_address=mac_address.lower(), tag=tag,
                                   created=created)
+
+    def _attach(self, server_id, domain, root, device):
+        try:
+            self._call(server_id, domain.dom.attachDeviceFlags, device,
+                       domain.flags())
+        except libvirt.libvirtError as e:
+            # The slot is held by a NIC libvirt lost track of: removed,
+            # it is free again (see .monitor).
+            alias = monitor.lost_alias(e, {
+                domain_xml.nic_alias(nic)
+                for nic in root.findall('devices/interface')})
+            if alias is None or not monitor.remove_lost(
+                    domain.dom, alias,
+                    self.conf.libvirt.device_detach_timeout):
+                raise
+            self._call(server_id, domain.dom.attachDeviceFlags, device,
+                       domain.flags())
 
     def _undo_records(self, domain, port_id):
         try:

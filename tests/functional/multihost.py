@@ -141,8 +141,16 @@ class Host:
         domain's live XML (no agent may be running on this root).
         """
         found = {}
-        for server_id in self.servers:
-            root = domain.parse(virsh(self.uri, 'dumpxml %s' % server_id))
+        # One virsh for all: each opens the root anew.
+        output = virsh(self.uri, *('dumpxml %s' % server_id
+                                   for server_id in self.servers))
+        documents = [part + '</domain>'
+                     for part in output.split('</domain>')[:-1]]
+        for server_id, document in zip(self.servers, documents):
+            root = domain.parse(document)
+            if root.findtext('uuid') != server_id:
+                raise RuntimeError('virsh dumpxml gave %s for %s' % (
+                    root.findtext('uuid'), server_id))
             found[server_id] = {
                 domain.nic_alias(device)[3:]: domain.nic_mac(device)
                 for device in root.findall('devices/interface')

@@ -29,6 +29,7 @@ every bound port has its NIC, and every change answered with a 2xx is in
 place.
 """
 
+from concurrent import futures
 import json
 import os
 import random
@@ -189,6 +190,13 @@ class TestThreeHosts(testtools.TestCase):
 
         self.project = uuid.uuid4().hex
         self.net = str(uuid.uuid4())
+        self.apis = [self._api(bus) for _ in range(2)]
+        self.addOnException(self._details)
+        # The API processes start while QEMU is probed and the domains
+        # made.
+        pool = futures.ThreadPoolExecutor(len(self.apis))
+        self.addCleanup(pool.shutdown)
+        started = [pool.submit(api.start) for api in self.apis]
         directory = multihost.workdir()
         self.addCleanup(shutil.rmtree, directory, True)
         self.hosts = []
@@ -205,10 +213,10 @@ class TestThreeHosts(testtools.TestCase):
         for agent in self.agents:
             self.addCleanup(agent.stop)
             agent.start()
-        self.addOnException(self._details)
-        self.apis = [self._api(bus, index) for index in range(2)]
         for agent in self.agents:
             agent.wait_serving()
+        for start in started:
+            start.result()
 
     def _backend(self, database):
         conf = sql_backends.make_conf(connection=database)
@@ -217,7 +225,8 @@ class TestThreeHosts(testtools.TestCase):
         self.addCleanup(backend.close)
         return backend
 
-    def _api(self, bus, index):
+    def _api(self, bus):
+        """An API process (not started) on the agents driver."""
         directory = self.useFixture(fixtures.TempDir()).path
         inventory = {'networks': [
             {'id': self.net, 'name': 'net', 'project_id': self.project,
@@ -234,14 +243,15 @@ class TestThreeHosts(testtools.TestCase):
                 inventory=os.path.join(directory, 'inventory.yaml'),
                 state_dir=server.state_dir, **bus))
         self.addCleanup(server.stop)
-        server.start()
         return server
 
     def _details(self, exc_info):
-        for agent in self.agents:
+        for agent in getattr(self, 'agents', []):
             self.addDetail('agent-%s' % agent.host.name,
                            content.text_content(agent.log(0)[-30000:]))
-        for index, api in enumerate(getattr(self, 'apis', [])):
+        for index, api in enumerate(self.apis):
+            if not os.path.exists(api.log_path):
+                continue
             self.addDetail('api-%d' % index, content.text_content(
                 '\n'.join(line for line in api.output().splitlines()
                           if ' INFO ' not in line)[-20000:]))
@@ -282,6 +292,8 @@ class TestThreeHosts(testtools.TestCase):
         self.assertEqual([], wrong)
         # Recovered: each API process works on every host again.
         for index, api in enumerate(self.apis):
+            if not os.path.exists(api.log_path):
+                continue
             for host in self.hosts:
                 self._attach_detach(api, host.servers[0])
         # Whatever a lost reply left half-done, each agent puts right

@@ -192,8 +192,13 @@ class HostedDriver(driver.ComputeDriver):
     def detach_interface(self, context, server, port_id):
         with self._server_lock(server.id):
             port = self.backend.show_port(context, port_id)
-            nic = self._find_nic(server.id, port)
-            if nic is None:
+            try:
+                # Straight to the unplug, which finds the NIC by port id
+                # or MAC itself: looking for it first was one more round
+                # trip to the hypervisor (an RPC call, with agents).
+                nic = self.hypervisor.unplug(server.id, port.id,
+                                             port.mac_address)
+            except exception.InterfaceNotAttached:
                 if port.device_id != server.id:
                     raise exception.InterfaceNotAttached(
                         server_id=server.id, port_id=port_id)
@@ -204,7 +209,6 @@ class HostedDriver(driver.ComputeDriver):
                             'nowhere; releasing it', port_id, server.id)
                 self.backend.unbind_port(context, port_id)
                 return
-            nic = self.hypervisor.unplug(server.id, port.id, port.mac_address)
             if port.device_id != server.id:
                 return
             if nic.created:

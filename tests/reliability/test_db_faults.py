@@ -45,7 +45,7 @@ def _url_with_options(url, options):
     return url + '?' + urllib.parse.urlencode({'options': options})
 
 
-class _PostgreSQL(fault_case.FaultTestCase):
+class _ServerDatabase(fault_case.FaultTestCase):
     """The sql driver on a PostgreSQL (or ``backend``) database of its own."""
 
     backend = sql_backends.POSTGRESQL
@@ -126,7 +126,7 @@ class _PostgreSQL(fault_case.FaultTestCase):
                             {'interfaceAttachment': attachment})
 
 
-class TestLockTimeout(_PostgreSQL):
+class TestLockTimeout(_ServerDatabase):
     """``lock_timeout`` in the connection URL bounds a wait for a lock."""
 
     connect_options = '-c lock_timeout=500'
@@ -147,7 +147,7 @@ class TestLockTimeout(_PostgreSQL):
                       self.logs.output)
 
 
-class TestPoolTimeout(_PostgreSQL):
+class TestPoolTimeout(_ServerDatabase):
     """A request hangs with the pool's only connection.
 
     The next one waits ``[database] pool_timeout``, then gets a 503.
@@ -176,7 +176,7 @@ class TestPoolTimeout(_PostgreSQL):
         self.assertEqual(200, self.request(self.url()).status_int)
 
 
-class TestConnectionLost(_PostgreSQL):
+class TestConnectionLost(_ServerDatabase):
 
     ADDRESS = '10.0.0.9'
 
@@ -230,7 +230,7 @@ class TestConnectionLost(_PostgreSQL):
         self.assertEqual([200, 200, 200], statuses[1:])
 
 
-class TestMariaDBConnectionLostAtBegin(_PostgreSQL):
+class TestMariaDBConnectionLostAtBegin(_ServerDatabase):
     """MariaDB: the connection dies as a write transaction begins.
 
     The driver sets READ COMMITTED on the connection first, a statement
@@ -265,7 +265,7 @@ class TestMariaDBConnectionLostAtBegin(_PostgreSQL):
         self.assertEqual(200, self.attach(net_id=self.ids['NET']).status_int)
 
 
-class TestMariaDBConnectionLostAtCheckin(_PostgreSQL):
+class TestMariaDBConnectionLostAtCheckin(_ServerDatabase):
     """MariaDB: the connection dies as a refused write hands it back.
 
     An attach refused inside its transaction (a 409) returns its

@@ -36,7 +36,10 @@ came; the state is then read again under the server's lock, which plug
 and unplug hold too.
 
 NICs without this service's alias (plugged by Nova at boot) are left
-alone.
+alone. Before the first pass looks at a server, the hypervisor removes
+the NICs it lost track of in a crash mid-plug
+(:meth:`~nova_attach_ifaces.compute.hypervisor.Hypervisor.
+remove_lost_nics`): the machine has them, nothing lists them.
 """
 
 import collections
@@ -89,6 +92,16 @@ class Reconciler:
         return {key: value for key, value in pending.items() if value}
 
     def _check_server(self, context, server_id):
+        # A NIC the hypervisor lost in a crash mid-plug is listed nowhere,
+        # and no port stands for it. Its trouble must not keep the rest of
+        # the server from being reconciled; the next cycle tries again.
+        try:
+            self.hypervisor.remove_lost_nics(server_id)
+        except exception.ServerNotFound:
+            raise
+        except Exception:
+            LOG.exception('Could not remove the lost NICs of server %s',
+                          server_id)
         nics = self.hypervisor.list_nics(server_id)
         ports = self.backend.list_ports(context, server_id)
         for nic in nics:

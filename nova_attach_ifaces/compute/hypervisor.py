@@ -181,3 +181,16 @@ class Hypervisor(metaclass=abc.ABCMeta):
 
         :raises ServerNotFound: no such server here.
         """
+
+    def remove_lost_nics(self, server_id):
+        """Remove the NICs that the machine has but the hypervisor lost
+        track of (it stopped in the middle of their plug), so that their
+        slots are free again and the guest has no NIC nothing lists.
+
+        Called by a compute agent's reconciliation, under the server's
+        lock. The default does nothing: a hypervisor that cannot lose a
+        NIC has none.
+
+        :returns: the port ids of the NICs removed.
+        """
+        return []

@@ -24,6 +24,7 @@ message bus.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,6 +36,9 @@ import uuid
 from nova_attach_ifaces.compute.libvirt import connection
 from nova_attach_ifaces.compute.libvirt import demo
 from nova_attach_ifaces.compute.libvirt import domain
+
+_SPLIT = '@@nai-next-domain@@'
+_QEMU_NIC = re.compile(r'^ua-([0-9a-f-]+):', re.M)
 
 BIN_DIR = os.path.dirname(sys.executable)
 AGENT = os.path.join(BIN_DIR, 'nova-attach-ifaces-compute')
@@ -156,6 +160,19 @@ class Host:
                 for device in root.findall('devices/interface')
                 if (domain.nic_alias(device) or '').startswith('ua-')}
         return found
+
+    def qemu_nics(self):
+        """{server_id: {port_id}} of the ``ua-`` NICs QEMU itself has
+        (its monitor's ``info network``), known to libvirt or not.
+        """
+        commands = []
+        for server_id in self.servers:
+            commands += ['echo %s' % _SPLIT,
+                         'qemu-monitor-command %s --hmp info network'
+                         % server_id]
+        parts = virsh(self.uri, *commands).split(_SPLIT)[1:]
+        return {server_id: set(_QEMU_NIC.findall(part))
+                for server_id, part in zip(self.servers, parts)}
 
     def destroy(self):
         """Stop every QEMU of this root and remove the root."""

@@ -30,13 +30,14 @@ from nova_attach_ifaces import conf as nai_conf
 from tests.services import qemu
 
 try:
+    import libvirt
     import libvirt_qemu
 
     from nova_attach_ifaces.compute.libvirt import demo
     from nova_attach_ifaces.compute.libvirt import domain
     from nova_attach_ifaces.compute.libvirt import host
 except ImportError:
-    libvirt_qemu = demo = domain = host = None
+    libvirt = libvirt_qemu = demo = domain = host = None
 
 
 def _mac(number):
@@ -175,6 +176,19 @@ class TestPlugUnplug(HypervisorTestBase):
         self.assertEqual([ports[0], late, ports[2]],
                          [n.port_id for n in self.hv.list_nics(server_id)])
 
+    @staticmethod
+    def _add_behind_libvirt(dom, alias, bus=None):
+        """Add a NIC through QEMU's monitor: libvirt does not know it."""
+        if bus is None:
+            bus = domain.free_root_port(domain.parse(dom.XMLDesc(0)))
+        for command, arguments in (
+                ('netdev_add', {'type': 'user', 'id': 'host' + alias}),
+                ('device_add', {'driver': 'virtio-net-pci', 'id': alias,
+                                'netdev': 'host' + alias,
+                                'bus': 'pci.%d' % bus, 'addr': '0x0'})):
+            libvirt_qemu.qemuMonitorCommand(dom, json.dumps(
+                {'execute': command, 'arguments': arguments}), 0)
+
     def test_a_nic_libvirt_lost_is_removed_from_the_slot_it_holds(self):
         # What a libvirt stopped between QEMU's device_add and recording
         # the device leaves (an agent's embedded driver SIGKILLed mid-
@@ -183,13 +197,7 @@ class TestPlugUnplug(HypervisorTestBase):
         dom = self.qemu.dom(server_id)
         bus = domain.free_root_port(domain.parse(dom.XMLDesc(0)))
         lost = 'ua-' + self.port()
-        for command, arguments in (
-                ('netdev_add', {'type': 'user', 'id': 'host' + lost}),
-                ('device_add', {'driver': 'virtio-net-pci', 'id': lost,
-                                'netdev': 'host' + lost,
-                                'bus': 'pci.%d' % bus, 'addr': '0x0'})):
-            libvirt_qemu.qemuMonitorCommand(dom, json.dumps(
-                {'execute': command, 'arguments': arguments}), 0)
+        self._add_behind_libvirt(dom, lost, bus)
         self.assertIn(lost, self.qemu.qemu_nics(server_id))
         self.assertEqual({}, self.qemu.interfaces(server_id))
         port_id = self.port()
@@ -198,6 +206,33 @@ class TestPlugUnplug(HypervisorTestBase):
         self.assertPlugged(server_id, port_id, _mac(7))
         self.assertNotIn(lost, self.qemu.qemu_nics(server_id))
         self.assertEqual([port_id],
+                         [n.port_id for n in self.hv.list_nics(server_id)])
+
+    def test_lost_nics_of_attach_records_are_removed(self):
+        server_id = self.qemu.define(self, project_id=self.project)
+        kept = self.port()
+        self.hv.plug(server_id, kept, _mac(3), tag='k')
+        self.assertEqual([], self.hv.remove_lost_nics(server_id))
+        # The attach record is written first, then QEMU adds the NIC,
+        # then libvirt would record it: it stopped in between.
+        lost, never = self.port(), self.port()
+        dom = self.qemu.dom(server_id)
+        records = domain.interface_records(domain.parse(dom.XMLDesc(0)))
+        records.update({lost: (None, True), never: (None, False)})
+        dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                        domain.interfaces_metadata(records),
+                        domain.INTERFACES_PREFIX, domain.INTERFACES_NS,
+                        libvirt.VIR_DOMAIN_AFFECT_LIVE |
+                        libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+        self._add_behind_libvirt(dom, 'ua-' + lost)
+        self.assertEqual([lost], self.hv.remove_lost_nics(server_id))
+        monitor = self.qemu.qemu_nics(server_id)
+        self.assertNotIn('ua-' + lost, monitor)
+        self.assertIn('ua-' + kept, monitor)
+        # Both leftover records dropped, the plugged NIC's kept.
+        self.assertEqual({kept: ('k', False)}, domain.interface_records(
+            domain.parse(dom.XMLDesc(0))))
+        self.assertEqual([kept],
                          [n.port_id for n in self.hv.list_nics(server_id)])
 
     def test_no_free_slot_is_refused_and_changes_nothing(self):

@@ -306,9 +306,13 @@ class TestThreeHosts(testtools.TestCase):
         for agent in self.agents:
             agent.stop()
 
-        nics = {}
+        nics, in_qemu = {}, {}
         for host in self.hosts:
             nics.update(host.nics())
+            in_qemu.update(host.qemu_nics())
+        # QEMU has no NIC that libvirt lost track of.
+        self.assertEqual(
+            {server: set(ports) for server, ports in nics.items()}, in_qemu)
         bound = {server: {port.id: port.mac_address
                           for port in self.backend.list_ports(ADMIN, server)}
                  for server in servers}

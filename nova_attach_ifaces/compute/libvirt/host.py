@@ -278,6 +278,26 @@ class LibvirtHypervisor(hypervisor.Hypervisor):
             self._call(server_id, domain.dom.attachDeviceFlags, device,
                        domain.flags())
 
+    def remove_lost_nics(self, server_id):
+        # Only a port with an attach record and no device can have a lost
+        # NIC (the record is written before the attach): QEMU's monitor,
+        # which taints the domain, is asked about nothing else.
+        with self._lock(server_id):
+            domain = self._domain(server_id)
+            root = self._call(server_id, domain.xml)
+            records = domain_xml.interface_records(root)
+            known = {nic.port_id for nic in domain_xml.nics(root)}
+            leftovers = sorted(set(records) - known)
+            if not leftovers or not domain.active:
+                return []
+            removed, gone = monitor.remove_leftovers(
+                domain.dom, leftovers,
+                self.conf.libvirt.device_detach_timeout)
+            self._write_records(domain, {
+                port_id: record for port_id, record in records.items()
+                if port_id not in gone})
+            return removed
+
     def _undo_records(self, domain, port_id):
         try:
             records = domain_xml.interface_records(domain.xml())

@@ -54,7 +54,8 @@ def _qmp(dom, command, **arguments):
     return json.loads(reply).get('return')
 
 
-def _present(dom, alias):
+def present(dom, alias):
+    """Whether QEMU has a device ``alias``."""
     return any(item.get('name') == alias
                for item in _qmp(dom, 'qom-list',
                                 path='/machine/peripheral') or ())
@@ -70,7 +71,7 @@ def remove_lost(dom, alias, timeout):
     try:
         _qmp(dom, 'device_del', id=alias)
         deadline = time.monotonic() + timeout
-        while _present(dom, alias):
+        while present(dom, alias):
             if time.monotonic() > deadline:
                 LOG.error('The guest of %(domain)s did not release the lost '
                           'NIC %(alias)s within %(timeout)s s',
@@ -91,3 +92,20 @@ def remove_lost(dom, alias, timeout):
         LOG.warning('Could not drop the backend of the lost NIC %(alias)s: '
                     '%(error)s', {'alias': alias, 'error': e})
     return True
+
+
+def remove_leftovers(dom, port_ids, timeout):
+    """Remove the lost NICs of ``port_ids`` (ports with an attach record
+    and no device in the XML) that QEMU has.
+
+    :returns: (the port ids removed, those QEMU no longer has).
+    """
+    removed, gone = [], set()
+    for port_id in port_ids:
+        alias = 'ua-' + port_id
+        if not present(dom, alias):
+            gone.add(port_id)
+        elif remove_lost(dom, alias, timeout):
+            gone.add(port_id)
+            removed.append(port_id)
+    return removed, gone

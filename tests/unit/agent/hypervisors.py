@@ -19,6 +19,7 @@ server events, and can hold a plug until the test lets it go. Beside it,
 a network backend of ports in memory for the agent's reconciliation.
 """
 
+import collections
 import dataclasses
 import threading
 
@@ -39,6 +40,11 @@ class MemoryHypervisor(hypervisor.Hypervisor):
         self.plug_allowed = threading.Event()
         self.plug_allowed.set()
         self.plug_started = threading.Event()
+        #: {server_id: [port ids]} of NICs the machine has and the
+        #: hypervisor lost (nothing lists them); a server id in
+        #: ``lost_fails`` makes removing them fail.
+        self.lost = collections.defaultdict(list)
+        self.lost_fails = set()
         self._lock = threading.Lock()
 
     def define(self, server_id, project_id='p'):
@@ -96,6 +102,12 @@ class MemoryHypervisor(hypervisor.Hypervisor):
                     return nic
         raise exception.InterfaceNotAttached(server_id=server_id,
                                              port_id=port_id)
+
+    def remove_lost_nics(self, server_id):
+        if server_id in self.lost_fails:
+            raise RuntimeError('the monitor did not answer')
+        with self._lock:
+            return self.lost.pop(server_id, [])
 
     def set_locked(self, server_id, locked):
         with self._lock:

@@ -148,6 +148,18 @@ class TestAgentService(base.BaseTestCase):
                          [nic.port_id for nic in self.hyp.nics[S1]])
         self.assertEqual(S1, self.backend.ports[FINE.id].device_id)
 
+    def test_removes_lost_nics_and_goes_on_when_it_cannot(self):
+        lost = port(6)
+        self.hyp.lost[S2].append(lost.id)
+        # S1's lost NICs cannot be removed: its other NICs are still
+        # reconciled.
+        self.hyp.lost_fails.add(S1)
+        self.start()
+        self.assertEqual({}, dict(self.hyp.lost))
+        self.assertEqual(S1, self.backend.ports[ADOPT.id].device_id)
+        self.assertEqual([ADOPT.id, FINE.id],
+                         [nic.port_id for nic in self.hyp.nics[S1]])
+
     def test_plugs_only_a_port_bound_to_the_server(self):
         self.start()
         api = self.api()

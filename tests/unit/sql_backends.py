@@ -26,9 +26,11 @@ import os
 import time
 import uuid
 
+import fixtures
 from oslo_config import cfg
 import sqlalchemy as sa
 
+from nova_attach_ifaces.compute.sql import driver as sql_driver
 from nova_attach_ifaces import conf as nai_conf
 
 
@@ -180,3 +182,25 @@ def apply_store(conf, connection=None, state_dir=None):
     # A test must fail fast, not wait 10 x 10 s for a server that is down.
     conf.set_override('max_retries', 1, group='database')
     conf.set_override('retry_interval', 1, group='database')
+
+
+class StoreMixin:
+    """Where a test case's stores live, for a ``testtools.TestCase``:
+    ``backend`` (:data:`POSTGRESQL`, :data:`MYSQL`, or None for SQLite
+    in a temporary state directory), one new store per
+    :meth:`new_store`.
+    """
+
+    backend = None
+
+    def new_store(self):
+        """Return (connection URL or None, SQLite state dir or None)."""
+        if self.backend is None:
+            return None, self.useFixture(fixtures.TempDir()).path
+        return self.backend.create_database(self), None
+
+    def start_driver(self, conf, inv=None):
+        """An sql driver on ``conf``'s store, closed at cleanup."""
+        drv = sql_driver.SQLDriver(conf, inventory=inv)
+        self.addCleanup(drv.close)
+        return drv

@@ -169,7 +169,9 @@ class TestThreeHosts(testtools.TestCase):
         self.useFixture(fixtures.Timeout(170, gentle=True))
         why = qemu.probe()
         if why is None and multihost is None:
-            why = 'libvirt-python is not importable'
+            why = 'libvirt-python is not importable; %s' % qemu.HINT
+        if why is None and shutil.which('virsh') is None:
+            why = 'virsh is not installed; %s' % qemu.HINT
         if why is not None:
             sql_backends.skip_or_fail(self, why)
         for path in (multihost.AGENT, soak_server.GUNICORN):

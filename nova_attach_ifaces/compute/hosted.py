@@ -119,8 +119,22 @@ class HostedDriver(driver.ComputeDriver):
                 return nic
         return None
 
+    def _port(self, context, server_id, port_id):
+        """The port as the caller sees it, or as bound to the server: a
+        port attached to a server is visible through it to whoever may act
+        on the server (an admin may have attached another project's port),
+        so list, show and detach agree.
+        """
+        try:
+            return self.backend.show_port(context, port_id)
+        except exception.PortNotFound:
+            for port in self.backend.list_ports(context, server_id):
+                if port.id == port_id:
+                    return port
+            raise
+
     def get_interface(self, context, server, port_id):
-        port = self.backend.show_port(context, port_id)
+        port = self._port(context, server.id, port_id)
         nic = None
         if port.device_id == server.id:
             nic = self._find_nic(server.id, port)
@@ -191,7 +205,7 @@ class HostedDriver(driver.ComputeDriver):
 
     def detach_interface(self, context, server, port_id):
         with self._server_lock(server.id):
-            port = self.backend.show_port(context, port_id)
+            port = self._port(context, server.id, port_id)
             try:
                 # Straight to the unplug, which finds the NIC by port id
                 # or MAC itself: looking for it first was one more round

@@ -17,8 +17,13 @@ a test may hand another QEMU, such as a daemon's), ports come from the
 app through paste as a deployment does, with noauth2, and offers what a
 user would check: the API's answers beside the domain itself and the
 backend's ports.
+
+:func:`build_servers` makes an inventory's servers real domains behind a
+``libvirt`` driver, for the suites written against inventories (the driver
+conformance suite, the gabbi files).
 """
 
+import concurrent.futures
 import os
 import uuid
 
@@ -39,6 +44,73 @@ from tests.services import qemu
 
 MICROVERSION = 'compute 2.70'
 ADMIN = oslo_context.RequestContext(is_admin=True)
+
+#: Hot-plug slots (``pcie-root-port``) of the domains made from an
+#: inventory: enough for the busiest server of the conformance suite (22
+#: NICs), far below what the machine type allows.
+INVENTORY_ROOT_PORTS = 24
+
+
+#: The vm_states a domain can be put in (see :func:`build_servers`).
+DOMAIN_STATES = ('active', 'stopped', 'paused', 'suspended')
+
+
+class StateNotPossible(Exception):
+    """An inventory asks for a vm_state no libvirt domain can be put in."""
+
+
+def build_servers(testcase, qemu_, inv, drv):
+    """Make the servers of inventory ``inv`` domains of ``qemu_`` (removed
+    at the test's cleanup) and plug the ports each lists, bound in the
+    network backend of ``drv`` (a ``libvirt`` driver on ``qemu_`` whose
+    backend holds ``inv``'s networks and ports).
+
+    A server's id, project and name are its domain's UUID and Nova owner
+    metadata; its vm_state the domain's state (``active`` running,
+    ``stopped`` shut off, ``paused`` suspended, ``suspended`` a managed
+    save); ``locked`` the service's own metadata element. The ports are
+    plugged once the domain runs (a NIC there at boot never unplugs
+    without a guest), in the inventory's order, without the attach's
+    ``[compute] max_interfaces_per_server`` check: they exist before it.
+
+    :returns: the libvirt domains, in the inventory's order (removed
+        together at cleanup).
+    :raises StateNotPossible: a vm_state with no domain state (building,
+        error, shelved...); nothing is left defined.
+    """
+    records = inv.servers
+    for record in records:
+        if record.server.vm_state not in DOMAIN_STATES:
+            raise StateNotPossible('no libvirt domain is in vm_state %s'
+                                   % record.server.vm_state)
+    domains = []
+    testcase.addCleanup(qemu.remove_domains, domains)
+    for record in records:
+        server = record.server
+        qemu_.define(None, project_id=server.project_id, start=False,
+                     server_id=server.id, display_name=server.name or None,
+                     root_ports=INVENTORY_ROOT_PORTS)
+        domains.append(qemu_.dom(server.id))
+    # Started together: each start is QEMU's own process coming up.
+    running = [dom for dom, record in zip(domains, records)
+               if record.server.vm_state != 'stopped']
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda dom: dom.create(), running))
+    for dom, record in zip(domains, records):
+        server = record.server
+        if server.locked:
+            drv.hypervisor.set_locked(server.id, True)
+        host = drv.hypervisor.server_host(server.id)
+        for port_id in record.port_ids:
+            port = drv.backend.bind_port(ADMIN, port_id, server.id, host)
+            drv.hypervisor.plug(server.id, port.id, port.mac_address,
+                                vif_type=port.vif_type,
+                                vif_details=dict(port.vif_details))
+        if server.vm_state == 'paused':
+            dom.suspend()
+        elif server.vm_state == 'suspended':
+            dom.managedSave(0)
+    return domains
 
 
 class LibvirtAPITestBase(testtools.TestCase):

@@ -65,6 +65,21 @@ class AttachTests(base.ConformanceBase):
         self.assertEqual(data.ATT_B_FREE, att)
         self.assertEqual([data.ATT_B_FREE], self.listing(data.SERVER_A2))
 
+    def test_port_attached_by_admin_is_visible_through_the_server(self):
+        # The owner of the server may not see the port otherwise; through
+        # the server, list, show and detach agree.
+        self.attach(self.admin, data.SERVER_A2, port_id=data.PORT_B_FREE)
+        self.assertEqual(data.ATT_B_FREE, self.show(
+            self.ctx_a, data.SERVER_A2, data.PORT_B_FREE))
+        self.assertEqual([data.ATT_B_FREE],
+                         self.listing(data.SERVER_A2, ctx=self.ctx_a))
+        self.detach(self.ctx_a, data.SERVER_A2, data.PORT_B_FREE)
+        self.assertEqual([], self.listing(data.SERVER_A2))
+        # A port the user gave is kept: its owner attaches it again.
+        self.assertEqual(
+            data.ATT_B_FREE,
+            self.attach(self.ctx_b, data.SERVER_B1, port_id=data.PORT_B_FREE))
+
     def test_attach_unknown_port(self):
         self.assertFailsCleanly(exception.PortNotFound, self.attach,
                                 self.admin, data.SERVER_A2,

@@ -21,7 +21,11 @@ from nova_attach_ifaces.compute import inventory
 
 
 def _uuid(kind, number):
-    return '%08x-0000-4000-8000-%012x' % (kind, number)
+    # Kind and number lead, so that ids differ in their first characters as
+    # random ones do: a libvirt host names a port's tap device after the
+    # first eleven characters of its id (Nova's convention), and two ports
+    # sharing them could not be plugged at once.
+    return '%02x%06x-0000-4000-8000-%012x' % (kind, number, number)
 
 
 PROJECT_A = 'a1' * 16

@@ -159,13 +159,17 @@ class LibvirtHypervisor(hypervisor.Hypervisor):
     def _domain(self, server_id):
         def lookup():
             try:
-                return _Domain(self.connection.get().lookupByUUIDString(
-                    server_id))
+                dom = self.connection.get().lookupByUUIDString(server_id)
             except libvirt.libvirtError as e:
                 if e.get_error_code() == libvirt.VIR_ERR_INVALID_ARG:
                     # Not a UUID: no such domain.
                     raise exception.ServerNotFound(server_id=server_id)
                 raise
+            # libvirt parses the UUID (any case, dashes optional); a
+            # server id matches exactly, as on every other driver.
+            if dom.UUIDString() != server_id:
+                raise exception.ServerNotFound(server_id=server_id)
+            return _Domain(dom)
         return self._call(server_id, lookup)
 
     def _server(self, domain, root):

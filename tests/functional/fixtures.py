@@ -34,6 +34,7 @@ Callers use the dev ``noauth2`` pipeline: ``X-Auth-Token: user:project`` and
 import os
 import tempfile
 import types
+import unittest
 
 from gabbi import fixture
 from oslo_config import fixture as config_fixture
@@ -43,6 +44,8 @@ import webob
 import yaml
 
 from nova_attach_ifaces.api import lifetime
+from nova_attach_ifaces.compute import inventory as inventory_mod
+from nova_attach_ifaces.compute import loader
 from nova_attach_ifaces import conf
 from nova_attach_ifaces import policy
 from nova_attach_ifaces import wsgi
@@ -140,6 +143,18 @@ class APIEnvironment(object):
         self.inventory = inventory
         self.ids = {}
         self._application = None
+        self._cleanups = []
+
+    # What the libvirt helpers ask of a test case, for gabbi's fixtures.
+
+    def addCleanup(self, function, *args):
+        self._cleanups.append((function, args))
+
+    def skipTest(self, why):
+        raise unittest.SkipTest(why)
+
+    def fail(self, why):
+        raise AssertionError(why)
 
     def setUp(self):
         # The drivers of the apps loaded from here on are closed at
@@ -153,7 +168,11 @@ class APIEnvironment(object):
         self.ids = {name: uuidutils.generate_uuid() for name in ID_NAMES}
         for name in ('PROJECT', 'OTHER_PROJECT', 'LONELY_PROJECT'):
             self.ids[name] = _hex_id()
-        inventory = (self.inventory or build_inventory)(self.ids)
+        inventory = full_inventory = (self.inventory or build_inventory)(
+            self.ids)
+        if self.driver == 'libvirt':
+            # The servers become domains; the backend takes the rest.
+            inventory = dict(inventory, servers=[])
         inventory_file = os.path.join(self.tempdir.name, 'inventory.yaml')
         with open(inventory_file, 'w') as f:
             yaml.safe_dump(inventory, f)
@@ -169,7 +188,7 @@ class APIEnvironment(object):
         if self.driver == 'memory':
             self.conf_fixture.config(group='memory',
                                      inventory_file=inventory_file)
-        elif self.driver == 'sql':
+        elif self.driver in ('sql', 'libvirt'):
             # A new SQLite database in the temporary directory, migrated
             # and loaded with the inventory when the app starts.
             self.conf_fixture.config(group='sql',
@@ -183,8 +202,47 @@ class APIEnvironment(object):
         for (group, name), value in self.config.items():
             self.conf_fixture.config(group=group, **{name: value})
         policy.reset()
+        if self.driver == 'libvirt':
+            try:
+                self._build_domains(full_inventory)
+            except BaseException:
+                # gabbi stops only the fixtures that started.
+                self.cleanUp()
+                raise
+
+    def _build_domains(self, inventory):
+        """The inventory's servers as domains of the process's embedded
+        QEMU, the ports they list plugged (through a driver of this
+        environment's own, on the same QEMU and store as the app's).
+
+        A server in a state no domain can be in (building, a task
+        running...) is left out: the files that use one do not run on
+        this driver (see test_api.py).
+        """
+        # Imported here: libvirt-python is needed only on this driver.
+        from tests.functional import libvirt_fixtures
+        from tests.services import qemu
+
+        qemu_ = qemu.get(self)
+        self.conf_fixture.config(group='network', backend='sql')
+        self.conf_fixture.config(group='libvirt', connection_uri=qemu_.uri)
+        drv = loader.load_driver(conf.CONF)
+        self.addCleanup(drv.close)
+
+        def possible(server):
+            return (server.get('vm_state', 'active') in
+                    libvirt_fixtures.DOMAIN_STATES and
+                    not server.get('task_state'))
+
+        inventory = dict(inventory, servers=[
+            server for server in inventory['servers'] if possible(server)])
+        libvirt_fixtures.build_servers(
+            self, qemu_, inventory_mod.parse(inventory), drv)
 
     def cleanUp(self):
+        while self._cleanups:
+            function, args = self._cleanups.pop()
+            function(*args)
         lifetime.close_all(self.drivers_mark)
         policy.reset()
         self.conf_fixture.cleanUp()

@@ -3,12 +3,16 @@
 # show).
 #   make demo  - install into .venv-demo and serve the demo API on
 #                127.0.0.1:8774 (not ".venv": tox writes a file by that name)
+#   make demo-libvirt - the same demo on real QEMU: the libvirt driver on an
+#                embedded QEMU under ./.demo-libvirt (as root, with the
+#                Debian packages of bindep.txt; libvirt-python is added to
+#                .venv-demo)
 #   make test  - install tox into .venv-tox and run the style check and the
 #                whole test suite (what CI runs)
 
 PYTHON ?= python3
 
-.PHONY: demo test
+.PHONY: demo demo-libvirt test
 
 .venv-demo/bin/nova-attach-ifaces-api: setup.cfg requirements.txt
 	$(PYTHON) -m venv .venv-demo
@@ -18,6 +22,14 @@ PYTHON ?= python3
 
 demo: .venv-demo/bin/nova-attach-ifaces-api
 	.venv-demo/bin/nova-attach-ifaces-api --demo $(ARGS)
+
+# libvirt-python compiles against libvirt-dev (bindep.txt) in ~10 s.
+.venv-demo/.libvirt-python: .venv-demo/bin/nova-attach-ifaces-api
+	.venv-demo/bin/pip install --quiet --quiet 'libvirt-python>=9.0.0'
+	touch $@
+
+demo-libvirt: .venv-demo/bin/nova-attach-ifaces-api .venv-demo/.libvirt-python
+	.venv-demo/bin/nova-attach-ifaces-api --demo-libvirt $(ARGS)
 
 .venv-tox/bin/tox:
 	$(PYTHON) -m venv .venv-tox

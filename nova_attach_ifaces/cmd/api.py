@@ -20,7 +20,8 @@ uwsgi or gunicorn instead.
 
 ``--demo`` is for first contact: the ``sql`` driver on SQLite in
 ``./state``, the development ``noauth2`` pipeline, and the sample inventory
-loaded when the store is empty.
+loaded when the store is empty. ``--demo-libvirt`` is the same demo on real
+QEMU (:mod:`.demo_libvirt`).
 """
 
 import os
@@ -34,6 +35,7 @@ from oslo_serialization import jsonutils
 import yaml
 
 from nova_attach_ifaces.api import lifetime
+from nova_attach_ifaces.cmd import demo_libvirt
 from nova_attach_ifaces import conf
 from nova_attach_ifaces import log
 from nova_attach_ifaces import wsgi
@@ -54,9 +56,17 @@ CLI_OPTS = [
     cfg.BoolOpt('demo', default=False,
                 help='Demo mode: sql driver on SQLite in ./state, dev '
                      'noauth2 authentication, sample inventory when empty.'),
+    cfg.BoolOpt('demo-libvirt', default=False,
+                help='Demo mode on real QEMU: the libvirt driver on an '
+                     'embedded QEMU under ./.demo-libvirt, the sample '
+                     'inventory\'s servers made domains at start (removed '
+                     'at stop), its networks and ports in the sql network '
+                     'backend. Needs root and the packages of bindep.txt.'),
 ]
 
 DEMO_INVENTORY = os.path.join(wsgi.SHIPPED_ETC, 'inventory.yaml.sample')
+DEMO_LIBVIRT_INVENTORY = os.path.join(wsgi.SHIPPED_ETC,
+                                      'inventory-libvirt.yaml.sample')
 #: The cloud name of the clouds.yaml the demo writes (and the sample).
 DEMO_CLOUD = 'nova-attach-ifaces-demo'
 
@@ -108,9 +118,9 @@ class DemoInventory(object):
         self.network = own[0] if own else {}
 
 
-def _demo_banner(url, clouds_file):
+def _demo_banner(url, clouds_file, source):
     """Copy-paste examples naming the demo inventory's server and port."""
-    demo = DemoInventory(conf.CONF.sql.inventory_file or DEMO_INVENTORY)
+    demo = DemoInventory(source)
     server_id = demo.server.get('id', '<server-id>')
     server_name = demo.server.get('name') or server_id
     port_id = demo.free_port.get('id', '<port-id>')
@@ -165,8 +175,8 @@ def sdk_example(server_id):
             % (DEMO_CLOUD, server_id))
 
 
-def _write_demo_clouds(url):
-    demo = DemoInventory(conf.CONF.sql.inventory_file or DEMO_INVENTORY)
+def _write_demo_clouds(url, source):
+    demo = DemoInventory(source)
     path = os.path.abspath(os.path.join(conf.CONF.sql.state_dir,
                                         'clouds.yaml'))
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -179,9 +189,35 @@ def _write_demo_clouds(url):
 def main(argv=None):
     conf.CONF.register_cli_opts(CLI_OPTS)
     conf.CONF(sys.argv[1:] if argv is None else argv, project=wsgi.PROJECT)
+    # The inventory the banner names (--demo-libvirt gives the store its
+    # networks and ports only).
+    source = conf.CONF.sql.inventory_file or (
+        DEMO_LIBVIRT_INVENTORY if conf.CONF.demo_libvirt else DEMO_INVENTORY)
+    demo_servers = None
     if conf.CONF.demo:
         _configure_demo()
+    elif conf.CONF.demo_libvirt:
+        demo_servers = demo_libvirt.configure(conf.CONF, source)
     log.setup(conf.CONF, wsgi.PROJECT)
+    if demo_servers is not None:
+        try:
+            demo_servers.start()
+        except demo_libvirt.DemoError as e:
+            print('nova-attach-ifaces-api: %s' % e, file=sys.stderr,
+                  flush=True)
+            return 1
+        finally:
+            if not demo_servers.started:
+                # No QEMU left running behind a failed start.
+                demo_servers.stop()
+    try:
+        return _serve(source)
+    finally:
+        if demo_servers is not None:
+            demo_servers.stop()
+
+
+def _serve(source):
     app = wsgi.load_app(conf.CONF, name=conf.CONF.app)
 
     server = cheroot_wsgi.Server(
@@ -201,8 +237,9 @@ def main(argv=None):
     url = 'http://%s:%d' % (host if ':' not in host else '[%s]' % host,
                             port)
     LOG.info('Serving the %s application on %s', conf.CONF.app, url)
-    if conf.CONF.demo:
-        print(_demo_banner(url, _write_demo_clouds(url)), flush=True)
+    if conf.CONF.demo or conf.CONF.demo_libvirt:
+        print(_demo_banner(url, _write_demo_clouds(url, source), source),
+              flush=True)
 
     def stop(signum, frame):
         # Leave serve() through an exception (cheroot lets SystemExit out

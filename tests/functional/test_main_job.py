@@ -49,7 +49,12 @@ TOKEN = 'demo:%s' % SERVER['project_id']
 OSC_VENV = venvs.ready('openstackclient')
 
 
-class TestDemo(base.BaseTestCase):
+class DemoTestBase(base.BaseTestCase):
+    """The console script in demo mode ``demo_option``, in an empty
+    working directory.
+    """
+
+    demo_option = '--demo'
 
     def setUp(self):
         super().setUp()
@@ -61,11 +66,10 @@ class TestDemo(base.BaseTestCase):
                      'OS_NOVA_ATTACH_IFACES_CONFIG_DIR'):
             self.environ.pop(name, None)
 
-    @staticmethod
-    def argv(port):
+    def argv(self, port):
         argv = [os.path.join(test_wsgi_servers.BIN_DIR,
                              'nova-attach-ifaces-api'),
-                '--demo', '--port', str(port)]
+                self.demo_option, '--port', str(port)]
         if not os.path.exists(argv[0]):
             argv[:1] = [sys.executable, '-c',
                         'import sys; from nova_attach_ifaces.cmd import api;'
@@ -99,6 +103,9 @@ class TestDemo(base.BaseTestCase):
         status, body = self.call(server, 'GET', self.interfaces_path())
         self.assertEqual(200, status)
         return [i['port_id'] for i in body['interfaceAttachments']]
+
+
+class TestDemo(DemoTestBase):
 
     def test_demo_serves_persists_and_stops_cleanly(self):
         server = self.start()

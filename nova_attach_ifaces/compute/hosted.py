@@ -145,20 +145,22 @@ class HostedDriver(driver.ComputeDriver):
 
     # Changes.
 
-    def _check_limit(self, context, server, port_id):
+    def _check_limit(self, context, server, port_id, net_id=None):
         limit = self.conf.compute.max_interfaces_per_server
         if not limit or len(self.hypervisor.list_nics(server.id)) < limit:
             return
+        # "Not found" wins over the limit, as on the other drivers.
         if port_id is not None:
-            # "Not found" wins over the limit, as on the other drivers.
             self.backend.show_port(context, port_id)
+        elif net_id is not None:
+            self.backend.check_network(context, net_id)
         raise exception.PortLimitExceeded()
 
     def attach_interface(self, context, server, net_id=None, port_id=None,
                          fixed_ip=None, tag=None):
         host = self.hypervisor.server_host(server.id)
         with self._server_lock(server.id):
-            self._check_limit(context, server, port_id)
+            self._check_limit(context, server, port_id, net_id)
             created = port_id is None
             if created:
                 port = self.backend.create_port(

@@ -188,6 +188,15 @@ class NetworkBackend(metaclass=abc.ABCMeta):
         :returns: the new, bound :class:`Port`.
         """
 
+    def check_network(self, context, net_id):
+        """Raise ``NetworkNotFound`` unless network ``net_id`` is visible to
+        the caller (shared, the caller's project's, or the caller an admin).
+
+        Asked only by an attach the interface limit refuses, since "not
+        found" wins over the limit. Optional: the default checks nothing
+        (that attach then answers with the limit).
+        """
+
     @abc.abstractmethod
     def unbind_port(self, context, port_id):
         """Clear ``device_id``, ``device_owner`` and ``binding:host_id``.

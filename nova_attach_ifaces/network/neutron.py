@@ -317,6 +317,9 @@ class NeutronBackend(backend.NetworkBackend):
             return exception.NetworkNotFound(network_id=net_id)
         return self._unexpected(context, refused)
 
+    def check_network(self, context, net_id):
+        self._check_network(context, net_id)
+
     def _check_network(self, context, net_id):
         """NetworkNotFound unless the caller can see network ``net_id``.
 

@@ -171,6 +171,11 @@ class SQLBackend(backend.NetworkBackend):
                   {'port': port_id, 'device': device_id, 'host': host})
 
     @store.unavailable_on_db_errors
+    def check_network(self, context, net_id):
+        with self.db.reader() as session:
+            ports.usable_network(session, context, None, net_id)
+
+    @store.unavailable_on_db_errors
     def create_port(self, context, device_id, project_id, host, net_id=None,
                     fixed_ip=None):
         return ports.retrying(

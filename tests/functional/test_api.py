@@ -18,19 +18,14 @@ able to tell which one serves them. A test's id names its driver, e.g.
 On ``libvirt`` (real embedded QEMU: the inventory's servers are domains,
 its ports and networks in the ``sql`` network backend) the files of
 :data:`LIBVIRT_GABBITS` run: those whose answers depend on the driver
-(list, show, attach and detach, address exhaustion, no network). The
-others do not apply or add nothing there:
+(list, show, attach and detach, the interface limit, address exhaustion,
+no network). The others do not apply or add nothing there:
 
 * ``server-state``, ``servers``, ``validation`` and ``vm-states`` use
   servers that are ``building``, have a task running, or are ``rescued``,
   ``shelved``, ``error``...: states no libvirt domain can be put in
   (Nova's own bookkeeping, not the hypervisor's), so their fixtures leave
   those servers out and the files' expectations would not hold;
-* ``limits``: its "unknown network wins over the limit" answers 403, not
-  404, on this driver: the hosted drivers check ``[compute]
-  max_interfaces_per_server`` before the network backend is asked about
-  the network (a backend has no network lookup of its own yet); the
-  limit itself is checked by the conformance suite on real QEMU;
 * the others (versions, microversions, content types, HTTP, policy and
   project-id routing) are answered by the API layer before any driver
   call, the same on every driver; memory and sql run them.
@@ -52,7 +47,7 @@ DRIVERS = ('memory', 'sql', 'libvirt')
 
 #: The files that run on ``libvirt`` (see the module docstring).
 LIBVIRT_GABBITS = frozenset({
-    'attach', 'attach-no-network', 'detach', 'interfaces',
+    'attach', 'attach-no-network', 'detach', 'interfaces', 'limits',
     'no-more-fixed-ips'})
 
 

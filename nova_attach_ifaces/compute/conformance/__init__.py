@@ -59,9 +59,9 @@ fixture); import it from tests only.
 Layout: :mod:`.data` holds the inventory, ids and contexts (also reachable
 here, as ``conformance.PORT_A1``), :mod:`.base` the hook, ``setUp`` and
 helpers, and one module per concern the tests: :mod:`.reads`,
-:mod:`.attach`, :mod:`.detach` (with failures that leave no trace) and
-:mod:`.concurrency`. A driver that cannot pass a test overrides that one
-method in its subclass, saying why.
+:mod:`.attach`, :mod:`.limits`, :mod:`.detach` (with failures that leave
+no trace) and :mod:`.concurrency`. A driver that cannot pass a test
+overrides that one method in its subclass, saying why.
 """
 
 from nova_attach_ifaces.compute.conformance import attach
@@ -69,6 +69,7 @@ from nova_attach_ifaces.compute.conformance import base
 from nova_attach_ifaces.compute.conformance import concurrency
 from nova_attach_ifaces.compute.conformance import data
 from nova_attach_ifaces.compute.conformance import detach
+from nova_attach_ifaces.compute.conformance import limits
 from nova_attach_ifaces.compute.conformance import reads
 
 
@@ -126,7 +127,7 @@ THREAD_TIMEOUT = concurrency.THREAD_TIMEOUT
 
 
 class DriverConformanceTests(reads.ReadTests, attach.AttachTests,
-                             detach.DetachTests,
+                             limits.LimitTests, detach.DetachTests,
                              concurrency.ConcurrencyTests,
                              base.ConformanceBase):
     """Tests every compute driver must pass; mix into a TestCase.

@@ -19,6 +19,9 @@ would look: the port in Neutron, as its admin sees it, and the NICs of the
 running domain (its live XML).
 """
 
+import uuid
+
+from nova_attach_ifaces import conf as nai_conf
 from tests.functional import fixtures as api_fixtures
 from tests.functional import neutron_fixtures
 
@@ -157,6 +160,21 @@ class TestRefusals(APITestCase):
                          self.attach(self.server, port_id=port.id))
         self.assertEqual('', self.neutron_port(port.id).device_id)
         self.assertEqual({}, self.nics(self.server))
+
+    def test_unknown_or_other_projects_network_at_the_limit_is_404(self):
+        nai_conf.CONF.set_override('max_interfaces_per_server', 1,
+                                   group='compute')
+        net = self.make_network()
+        self.assertStatus(200, self.attach(self.server, net_id=net.id))
+        # "Not found" wins over the limit, as on the other drivers.
+        for net_id in (str(uuid.uuid4()), self.make_network('alt').id):
+            self.assertFault(404, 'itemNotFound',
+                             'Network %s could not be found.' % net_id,
+                             self.attach(self.server, net_id=net_id))
+        self.assertFault(403, 'forbidden', 'Maximum number of ports exceeded',
+                         self.attach(self.server, net_id=net.id))
+        self.assertEqual(1, len(self.nics(self.server)))
+        self.assertEqual(1, len(self.ports_of(self.server)))
 
     def test_bound_port_is_409(self):
         port = self.make_port(self.make_network())

@@ -36,13 +36,23 @@ from tests.functional import test_wsgi_servers
 from tests.services import venvs
 from tests.unit import sql_backends
 
+
+def demo_server_and_free_port(path):
+    """A demo inventory's first server, and a port of its project that no
+    server lists.
+    """
+    with open(path) as f:
+        demo = yaml.safe_load(f)
+    server = demo['servers'][0]
+    free_port = [p for p in demo['ports']
+                 if p['project_id'] == server['project_id'] and
+                 not any(p['id'] in s.get('ports', [])
+                         for s in demo['servers'])][0]
+    return server, free_port
+
+
 # The demo inventory's first project and server, and its free port.
-DEMO = yaml.safe_load(open(api_cmd.DEMO_INVENTORY))
-SERVER = DEMO['servers'][0]
-FREE_PORT = [p for p in DEMO['ports']
-             if p['project_id'] == SERVER['project_id'] and
-             not any(p['id'] in s.get('ports', []) for s in DEMO['servers'])
-             ][0]
+SERVER, FREE_PORT = demo_server_and_free_port(api_cmd.DEMO_INVENTORY)
 TOKEN = 'demo:%s' % SERVER['project_id']
 
 # The openstack CLI's virtualenv, found before the test base moves HOME.

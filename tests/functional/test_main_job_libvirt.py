@@ -32,11 +32,8 @@ from tests.services import qemu
 from tests.unit import sql_backends
 
 DEMO = yaml.safe_load(open(api_cmd.DEMO_LIBVIRT_INVENTORY))
-SERVER = DEMO['servers'][0]
-FREE_PORT = [p for p in DEMO['ports']
-             if p['project_id'] == SERVER['project_id'] and
-             not any(p['id'] in s.get('ports', []) for s in DEMO['servers'])
-             ][0]
+SERVER, FREE_PORT = test_main_job.demo_server_and_free_port(
+    api_cmd.DEMO_LIBVIRT_INVENTORY)
 MAKEFILE = os.path.join(os.path.dirname(__file__), '..', '..', 'Makefile')
 
 

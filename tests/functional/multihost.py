@@ -91,15 +91,25 @@ def api_config(**values):
     return API_CONFIG % values
 
 
-def virsh(uri, *commands):
-    """Run ``commands`` in one ``virsh`` session on ``uri``; its output."""
-    done = subprocess.run(['virsh', '-q', '-c', uri, ' ; '.join(commands)],
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError('virsh %s: exit status %d: %s' % (
-            commands, done.returncode,
-            (done.stdout + done.stderr)[-2000:]))
-    return done.stdout
+def virsh(uri, *commands, attempts=1):
+    """Run ``commands`` in one ``virsh`` session on ``uri``; its output.
+
+    A session goes on after a command that failed, and its exit status is
+    the last command's: any ``error:`` it printed fails the session too.
+    Read-only sessions may be run again, ``attempts`` times in all: a
+    virsh that has just opened an embedded root may not have reconnected
+    to every QEMU yet, and answers for that domain with an error.
+    """
+    for attempt in range(attempts):
+        done = subprocess.run(
+            ['virsh', '-q', '-c', uri, ' ; '.join(commands)],
+            capture_output=True, text=True, timeout=120)
+        if done.returncode == 0 and 'error:' not in done.stderr:
+            return done.stdout
+        if attempt + 1 < attempts:
+            time.sleep(1)
+    raise RuntimeError('virsh %s: exit status %d: %s' % (
+        commands, done.returncode, (done.stdout + done.stderr)[-2000:]))
 
 
 class Host:
@@ -147,7 +157,8 @@ class Host:
         found = {}
         # One virsh for all: each opens the root anew.
         output = virsh(self.uri, *('dumpxml %s' % server_id
-                                   for server_id in self.servers))
+                                   for server_id in self.servers),
+                       attempts=3)
         documents = [part + '</domain>'
                      for part in output.split('</domain>')[:-1]]
         for server_id, document in zip(self.servers, documents):
@@ -170,7 +181,7 @@ class Host:
             commands += ['echo %s' % _SPLIT,
                          'qemu-monitor-command %s --hmp info network'
                          % server_id]
-        parts = virsh(self.uri, *commands).split(_SPLIT)[1:]
+        parts = virsh(self.uri, *commands, attempts=3).split(_SPLIT)[1:]
         return {server_id: set(_QEMU_NIC.findall(part))
                 for server_id, part in zip(self.servers, parts)}
 

@@ -39,6 +39,7 @@ call times out (oslo.messaging sets its TTL), so an agent that was down
 never acts later on a request its caller already gave up on.
 """
 
+import kombu.exceptions
 from oslo_log import log as logging
 import oslo_messaging
 
@@ -101,7 +102,11 @@ class AgentAPI:
             raise exception.ComputeHostUnavailable(
                 host=host, reason='no answer within %s seconds' % timeout)
         except (oslo_messaging.MessageDeliveryFailure,
-                oslo_messaging.ClientSendError) as e:
+                oslo_messaging.ClientSendError,
+                # oslo.messaging's rabbit driver lets kombu's own error
+                # through when the broker refuses the new connection a
+                # call needs (its pool had none free) after its retries.
+                kombu.exceptions.OperationalError) as e:
             LOG.warning('Could not reach compute agent %(host)s for '
                         '%(method)s: %(error)s',
                         {'host': host, 'method': method, 'error': e})

@@ -481,45 +481,35 @@ class TestManageSQLite(_ManageTests, base.BaseTestCase):
 class _ServerDatabaseTests(_ManageTests):
     """What only a server database shows: writers that do not queue."""
 
-    def create_behind(self, row, *args):
-        """Run ``port create`` with ``args`` while another writer holds
-        ``row`` (a new :class:`models.Port`) uncommitted, then commit it.
-
-        The command reads what the row takes as free, and its insert waits
-        for the other transaction. Returns (exit status, stdout, stderr).
-        """
+    def test_port_create_that_loses_an_address_race_takes_another(self):
+        self.ok('network', 'create', '--project', PROJECT, '--id', NET,
+                '--subnet', '10.1.0.0/24')
+        subnet = self.json('network', 'show', NET)['subnets'][0]['id']
         engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
-        self.addCleanup(engine.dispose)
-        out, err = io.StringIO(), io.StringIO()
-        self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
-        self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
-        result = []
+        # Another writer holds 10.1.0.2, the lowest free address, not yet
+        # committed: the command reads it as free, picks it, and its
+        # insert waits for the other transaction, which then commits.
         with orm.Session(engine) as other, other.begin():
-            other.add(row)
+            other.add(models.Port(
+                id='91111111-1111-4111-8111-111111111111', network_id=NET,
+                project_id=PROJECT, mac_address='fa:16:3e:00:00:99',
+                fixed_ips=[models.FixedIp(network_id=NET, subnet_id=subnet,
+                                          ip_address='10.1.0.2')]))
             other.flush()
+            out, err = io.StringIO(), io.StringIO()
+            self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+            self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+            result = []
             command = threading.Thread(target=lambda: result.append(
                 manage.main(['--config-file', self.config_file, 'port',
-                             'create', '--network', NET] + list(args))),
+                             'create', '--network', NET, '-f', 'json'])),
                 daemon=True)
             command.start()
             self.backend.wait_for_lock_waiter(self, engine)
         command.join(60)
         self.assertFalse(command.is_alive(), 'port create hung')
-        return result[0], out.getvalue(), err.getvalue()
-
-    def test_port_create_that_loses_an_address_race_takes_another(self):
-        self.ok('network', 'create', '--project', PROJECT, '--id', NET,
-                '--subnet', '10.1.0.0/24')
-        subnet = self.json('network', 'show', NET)['subnets'][0]['id']
-        # Another writer holds 10.1.0.2, the lowest free address.
-        status, out, err = self.create_behind(models.Port(
-            id='91111111-1111-4111-8111-111111111111', network_id=NET,
-            project_id=PROJECT, mac_address='fa:16:3e:00:00:99',
-            fixed_ips=[models.FixedIp(network_id=NET, subnet_id=subnet,
-                                      ip_address='10.1.0.2')]),
-            '-f', 'json')
-        self.assertEqual(0, status, err)
-        created = json.loads(out)
+        self.assertEqual([0], result, err.getvalue())
+        created = json.loads(out.getvalue())
         address = created['fixed_ips'][0]['ip_address']
         self.assertNotEqual('10.1.0.2', address)
         self.assertIn(ipaddress.ip_address(address),
@@ -532,15 +522,32 @@ class _ServerDatabaseTests(_ManageTests):
     def test_port_create_that_loses_its_mac_to_another_says_so(self):
         self.ok('network', 'create', '--project', PROJECT, '--id', NET,
                 '--subnet', '10.1.0.0/24')
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
         mac = 'fa:16:3e:00:00:77'
-        # Another writer holds the MAC.
-        status, out, err = self.create_behind(models.Port(
-            id='92222222-2222-4222-8222-222222222222', network_id=NET,
-            project_id=PROJECT, mac_address=mac), '--mac', mac)
-        self.assertEqual(1, status, err)
-        self.assertIn('ERROR: ', err)
-        self.assertIn(mac, err)
-        self.assertNotIn('Traceback', err)
+        # Another writer holds the MAC, not yet committed: the command
+        # reads it as free and its insert waits for the other transaction,
+        # which then commits.
+        with orm.Session(engine) as other, other.begin():
+            other.add(models.Port(
+                id='92222222-2222-4222-8222-222222222222', network_id=NET,
+                project_id=PROJECT, mac_address=mac))
+            other.flush()
+            out, err = io.StringIO(), io.StringIO()
+            self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
+            self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))
+            result = []
+            command = threading.Thread(target=lambda: result.append(
+                manage.main(['--config-file', self.config_file, 'port',
+                             'create', '--network', NET, '--mac', mac])),
+                daemon=True)
+            command.start()
+            self.backend.wait_for_lock_waiter(self, engine)
+        command.join(60)
+        self.assertFalse(command.is_alive(), 'port create hung')
+        self.assertEqual([1], result, err.getvalue())
+        self.assertIn('ERROR: ', err.getvalue())
+        self.assertIn(mac, err.getvalue())
+        self.assertNotIn('Traceback', err.getvalue())
         self.assertEqual(['92222222-2222-4222-8222-222222222222'],
                          [p['id'] for p in self.export()['ports']])
 
